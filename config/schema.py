@@ -1,0 +1,100 @@
+"""The typed configuration of newsfold, validated when loaded."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, HttpUrl, field_validator
+
+
+class _Section(BaseModel):
+    """A config section that refuses unknown keys."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class SourceConfig(_Section):
+    """One place newsfold crawls: a feed, a sitemap or a section page."""
+
+    url: HttpUrl
+    kind: Literal["feed", "sitemap", "page"] = "feed"
+    group: str = Field("default", min_length=1)
+    enabled: bool = True
+    max_articles: int = Field(100, ge=1, le=100_000)
+    url_pattern: str | None = None
+
+
+class CrawlConfig(_Section):
+    """How newsfold fetches: identity, politeness and limits."""
+
+    user_agent: str = Field(min_length=8)
+    obey_robots: bool = True
+    concurrent_requests: int = Field(16, ge=1, le=512)
+    concurrent_per_domain: int = Field(2, ge=1, le=64)
+    download_delay: float = Field(0.5, ge=0, le=600)
+    timeout: float = Field(30, gt=0, le=600)
+    retries: int = Field(2, ge=0, le=10)
+    max_page_bytes: int = Field(10_000_000, ge=10_000)
+    extract_workers: int = Field(0, ge=0, le=64)
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "WARNING"
+
+
+class CleanConfig(_Section):
+    """Which cleaning rules run after extraction."""
+
+    disabled_rules: list[str] = Field(default_factory=list)
+
+
+class RelevanceConfig(_Section):
+    """The AI-industry relevance filter."""
+
+    enabled: bool = True
+    threshold: float = Field(3.0, ge=0)
+    terms: dict[str, float] = Field(default_factory=dict)
+
+    @field_validator("terms")
+    @classmethod
+    def _weights_positive(cls, terms: dict[str, float]) -> dict[str, float]:
+        bad = [term for term, weight in terms.items() if weight <= 0 or not term.strip()]
+        if bad:
+            raise ValueError(f"terms need a non-empty name and a weight > 0: {bad}")
+        return {term.lower(): weight for term, weight in terms.items()}
+
+
+class FoldConfig(_Section):
+    """Copy folding (MinHash-LSH) and story grouping."""
+
+    num_perm: int = Field(128, ge=16, le=1024)
+    bands: int = Field(32, ge=2, le=512)
+    shingle_size: int = Field(5, ge=1, le=12)
+    seed: int = 1
+    copy_jaccard: float = Field(0.5, gt=0, le=1)
+    copy_containment: float = Field(0.8, gt=0, le=1)
+    min_words: int = Field(20, ge=1)
+    story_threshold: float = Field(0.25, gt=0, le=1)
+    story_window_days: float = Field(7, gt=0, le=365)
+
+    @field_validator("bands")
+    @classmethod
+    def _bands_divide(cls, bands: int, info: object) -> int:
+        num_perm = getattr(info, "data", {}).get("num_perm", 128)
+        if num_perm % bands:
+            raise ValueError(f"bands must divide num_perm ({num_perm})")
+        return bands
+
+
+class NewsfoldConfig(_Section):
+    """The whole configuration."""
+
+    db: str = "newsfold.db"
+    crawl: CrawlConfig
+    clean: CleanConfig = CleanConfig()
+    relevance: RelevanceConfig = RelevanceConfig()
+    fold: FoldConfig = FoldConfig()
+    sources: dict[str, SourceConfig] = Field(default_factory=dict)
+
+    def enabled_sources(self, names: list[str] | None = None) -> dict[str, SourceConfig]:
+        """The enabled sources, or the named ones (enabled or not)."""
+        if names:
+            return {name: self.sources[name] for name in names}
+        return {name: src for name, src in self.sources.items() if src.enabled}

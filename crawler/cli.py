@@ -1,0 +1,117 @@
+"""The newsfold command line."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+from rich.console import Console
+
+from config.loader import ConfigError, load_config
+from config.schema import NewsfoldConfig
+from storage import StorageError, StoreLocked
+
+EXIT_OK = 0
+EXIT_FAILED = 1
+EXIT_CONFIG = 2
+EXIT_STORE = 3
+EXIT_LOCKED = 4
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser with one sub-command per action."""
+    parser = argparse.ArgumentParser(
+        prog="newsfold",
+        description="Crawl AI-industry news, fold syndicated copies, group stories.",
+    )
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    demo = sub.add_parser("demo", help="crawl the bundled fixture news sites into a SQLite file")
+    demo.add_argument("--db", default="newsfold.db", help="SQLite file (default: ./newsfold.db)")
+    demo.add_argument("--no-progress", action="store_true", help="no live progress line")
+
+    run = sub.add_parser("run", help="crawl the configured sources once (for cron)")
+    _store_options(run)
+    run.add_argument(
+        "--source", action="append", metavar="NAME", help="only this source (repeatable)"
+    )
+    run.add_argument("--no-progress", action="store_true", help="no live progress line")
+
+    extract = sub.add_parser(
+        "extract", help="extract and clean local HTML files, as the crawler does"
+    )
+    extract.add_argument("paths", nargs="*", metavar="PATH", help=".html or .html.gz files")
+    extract.add_argument("--url", help="the URL the page was fetched from (one PATH only)")
+    extract.add_argument("--manifest", help='JSONL file of {"path": ..., "url": ...} lines')
+    extract.add_argument("--format", choices=("jsonl", "text"), default="jsonl")
+    extract.add_argument("--config", help="TOML config file (for [clean] rules)")
+
+    fold = sub.add_parser("fold", help="fold already-extracted texts into copies and stories")
+    fold.add_argument(
+        "--input", required=True, help='JSONL of {"id", "text", "title"?, "url"?, "published"?}'
+    )
+    fold.add_argument("--output", help="JSONL output file (default: stdout)")
+    fold.add_argument("--config", help="TOML config file (for [fold] settings)")
+
+    stories = sub.add_parser("stories", help="the latest stories with their articles and sightings")
+    _store_options(stories)
+    stories.add_argument("--since", help="only stories published on or after this date (ISO)")
+    stories.add_argument("--limit", type=int, default=20)
+    stories.add_argument("--format", choices=("table", "json"), default="table")
+    return parser
+
+
+def _store_options(parser: argparse.ArgumentParser) -> None:
+    """The --config and --db options shared by store commands."""
+    parser.add_argument("--config", help="TOML config file overriding the packaged defaults")
+    parser.add_argument("--db", help="SQLite path or postgresql:// URL (default: config db)")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run a command; return its exit code."""
+    args = build_parser().parse_args(argv)
+    console = Console(stderr=True)
+    try:
+        if args.command == "demo":
+            from crawler.commands import demo
+
+            return demo(args, console)
+        if args.command == "run":
+            from crawler.commands import run
+
+            return run(args, console)
+        if args.command == "extract":
+            from crawler.commands import extract
+
+            return extract(args, console)
+        if args.command == "fold":
+            from crawler.commands import fold
+
+            return fold(args, console)
+        from crawler.commands import stories
+
+        return stories(args, console)
+    except ConfigError as exc:
+        console.print(f"[red]newsfold: {exc}[/red]", highlight=False)
+        return EXIT_CONFIG
+    except StoreLocked as exc:
+        console.print(f"[red]newsfold: {exc}[/red]", highlight=False)
+        return EXIT_LOCKED
+    except StorageError as exc:
+        console.print(f"[red]newsfold: {exc}[/red]", highlight=False)
+        return EXIT_STORE
+
+
+def load(args: argparse.Namespace) -> NewsfoldConfig:
+    """The config named by --config (defaults otherwise)."""
+    return load_config(getattr(args, "config", None))
+
+
+def store_target(args: argparse.Namespace, config: NewsfoldConfig) -> str:
+    """The store named by --db, else the config's."""
+    return getattr(args, "db", None) or config.db
+
+
+if __name__ == "__main__":
+    sys.exit(main())

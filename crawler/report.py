@@ -1,0 +1,55 @@
+"""Tables newsfold prints: a run's summary and the latest stories."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from rich.console import Console
+from rich.table import Table
+
+from storage.base import StoryView
+
+SUMMARY_COLUMNS = (
+    ("pages fetched", "fetched"),
+    ("articles stored", "stored"),
+    ("copies folded", "copies"),
+    ("stories", "stories"),
+    ("off-topic skipped", "offtopic"),
+    ("errors", "errors"),
+)
+
+
+def summary_table(counts: dict[str, dict[str, int]], title: str = "newsfold run") -> Table:
+    """One row per source and a total row."""
+    table = Table(title=title)
+    table.add_column("source")
+    for label, _ in SUMMARY_COLUMNS:
+        table.add_column(label, justify="right")
+    totals = dict.fromkeys((key for _, key in SUMMARY_COLUMNS), 0)
+    for source, row in sorted(counts.items()):
+        table.add_row(source, *(str(row.get(key, 0)) for _, key in SUMMARY_COLUMNS))
+        for _, key in SUMMARY_COLUMNS:
+            totals[key] += row.get(key, 0)
+    table.add_section()
+    table.add_row("total", *(str(totals[key]) for _, key in SUMMARY_COLUMNS), style="bold")
+    return table
+
+
+def print_stories(console: Console, stories: Sequence[StoryView]) -> None:
+    """Each story with its articles and where each article was seen."""
+    if not stories:
+        console.print("no stories stored yet")
+        return
+    for story in stories:
+        console.print(
+            f"[bold]story {story.id}[/bold]: {story.title}  "
+            f"[dim]{story.first_published} .. {story.last_published}[/dim]"
+        )
+        for article in story.articles:
+            copies = len(article["sightings"]) - 1
+            extra = f" (+{copies} cop{'y' if copies == 1 else 'ies'})" if copies else ""
+            console.print(f"  • {article['title']} — {article['site']}{extra}")
+            for seen in article["sightings"]:
+                console.print(
+                    f"      {seen['first_seen']}  {seen['site']}  {seen['url']}", style="dim"
+                )

@@ -1,0 +1,117 @@
+"""Reading entry points: RSS/Atom/JSON feeds, XML and news sitemaps, section pages."""
+
+from __future__ import annotations
+
+import calendar
+import json
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from urllib.parse import urljoin, urlsplit
+
+import feedparser
+from lxml import etree
+
+from storage.times import to_stored
+
+NEWS_NS = "http://www.google.com/schemas/sitemap-news/0.9"
+_ARTICLE_SLUG = re.compile(r"(?:[\w%]+-){2,}[\w%]+|/(?:19|20)\d\d/|\.html?$|\d{5,}")
+
+
+class MalformedSource(Exception):
+    """A feed or sitemap that cannot be read; the message says why."""
+
+
+@dataclass(frozen=True)
+class Entry:
+    """An article link found in an entry point."""
+
+    url: str
+    title: str = ""
+    published: str | None = None
+
+
+def parse_feed(body: bytes, url: str, content_type: str = "") -> list[Entry]:
+    """Entries of an RSS, Atom or JSON feed."""
+    if "json" in content_type or body.lstrip()[:1] == b"{":
+        return _json_feed(body, url)
+    parsed = feedparser.parse(body, response_headers={"content-location": url})
+    entries = []
+    for entry in parsed.entries:
+        link = entry.get("link")
+        if not link:
+            continue
+        stamp = entry.get("published_parsed") or entry.get("updated_parsed")
+        when = datetime.fromtimestamp(calendar.timegm(stamp), UTC) if stamp else None
+        entries.append(Entry(urljoin(url, link), entry.get("title", ""), to_stored(when)))
+    if not entries and parsed.bozo:
+        raise MalformedSource(f"malformed feed: {parsed.get('bozo_exception')}")
+    if not entries and not parsed.version:
+        raise MalformedSource("not an RSS, Atom or JSON feed")
+    return entries
+
+
+def _json_feed(body: bytes, url: str) -> list[Entry]:
+    """Entries of a JSON Feed (jsonfeed.org)."""
+    try:
+        data = json.loads(body)
+        items = data["items"]
+    except (ValueError, KeyError, TypeError) as exc:
+        raise MalformedSource(f"malformed JSON feed: {exc}") from None
+    return [
+        Entry(
+            urljoin(url, item["url"]), item.get("title", ""), to_stored(item.get("date_published"))
+        )
+        for item in items
+        if isinstance(item, dict) and item.get("url")
+    ]
+
+
+def parse_sitemap(body: bytes) -> tuple[bool, list[Entry]]:
+    """(is an index, entries) of an XML sitemap, with Google News titles and dates."""
+    parser = etree.XMLParser(resolve_entities=False, no_network=True, recover=True, huge_tree=False)
+    try:
+        root = etree.fromstring(body.strip(), parser=parser)
+    except etree.XMLSyntaxError as exc:
+        raise MalformedSource(f"malformed sitemap: {exc}") from None
+    if root is None or etree.QName(root).localname not in {"urlset", "sitemapindex"}:
+        raise MalformedSource("not an XML sitemap (no urlset or sitemapindex)")
+    is_index = etree.QName(root).localname == "sitemapindex"
+    entries = []
+    for node in root:
+        if not isinstance(node.tag, str):
+            continue
+        loc = _child_text(node, "loc")
+        if not loc:
+            continue
+        title = node.findtext(f"{{{NEWS_NS}}}news/{{{NEWS_NS}}}title") or ""
+        date = node.findtext(f"{{{NEWS_NS}}}news/{{{NEWS_NS}}}publication_date")
+        entries.append(
+            Entry(loc.strip(), title.strip(), to_stored(date or _child_text(node, "lastmod")))
+        )
+    return is_index, entries
+
+
+def _child_text(node: etree._Element, name: str) -> str | None:
+    """Text of a direct child by local name, whatever its namespace."""
+    for child in node:
+        if isinstance(child.tag, str) and etree.QName(child).localname == name:
+            return (child.text or "").strip()
+    return None
+
+
+def section_links(base_url: str, hrefs: Iterable[str]) -> list[str]:
+    """Links of a section page that look like articles on the same site."""
+    host = urlsplit(base_url).netloc
+    seen: list[str] = []
+    for href in hrefs:
+        url = urljoin(base_url, href.strip()).split("#", 1)[0]
+        parts = urlsplit(url)
+        if parts.scheme not in {"http", "https"} or parts.netloc != host:
+            continue
+        if url.rstrip("/") == base_url.rstrip("/") or not _ARTICLE_SLUG.search(parts.path):
+            continue
+        if url not in seen:
+            seen.append(url)
+    return seen

@@ -1,0 +1,204 @@
+"""Text features for folding: normalised words, shingles, MinHash bands and salient terms."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import unicodedata
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+import numpy as np
+from datasketch import MinHash
+
+from config.schema import FoldConfig
+
+SCHEME = "affine32"
+_WORD = re.compile(r"\w+(?:[.,'’]\w+)*", re.UNICODE)
+_SENTENCE_END = re.compile(r"[.!?:;\"“”]\s*$")
+_NUMBER = re.compile(r"^\d[\d,.]*$")
+# Function words that start sentences or sit inside names; never salient alone.
+STOPWORDS = frozenset(
+    """a about above after again against all also am an and any are as at be because been
+    before being below between both but by can could did do does doing down during each few
+    for from further had has have having he her here hers herself him himself his how i if
+    in into is it its itself just me more most my myself no nor not now of off on once only
+    or other our ours out over own same she should so some such than that the their theirs
+    them themselves then there these they this those through to too under until up very was
+    we were what when where which while who whom why will with would you your yours
+    according said says say told new one two three year years week month today yesterday
+    monday tuesday wednesday thursday friday saturday sunday january february march april
+    may june july august september october november december mr ms mrs however meanwhile
+    still yet since while though although""".split()
+)
+
+
+def normalise(text: str) -> str:
+    """Fold case, compatibility forms and curly quotes so copies compare equal."""
+    text = unicodedata.normalize("NFKC", text).casefold()
+    return text.replace("’", "'").replace("‘", "'")
+
+
+def words(text: str) -> list[str]:
+    """The normalised word tokens of a text."""
+    return _WORD.findall(normalise(text))
+
+
+def shingles(tokens: list[str], size: int) -> set[bytes]:
+    """Word n-gram shingles as bytes (a short text yields one shingle of all its words)."""
+    if len(tokens) < size:
+        return {" ".join(tokens).encode()} if tokens else set()
+    return {" ".join(tokens[i : i + size]).encode() for i in range(len(tokens) - size + 1)}
+
+
+def content_hash(tokens: list[str]) -> str:
+    """A hash of the word sequence: equal for texts that differ only in spacing or case."""
+    return hashlib.sha1(" ".join(tokens).encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class Fingerprint:
+    """What folding needs of a text."""
+
+    content_hash: str
+    word_count: int
+    shingle_count: int
+    hashvalues: bytes
+    band_keys: tuple[int, ...]
+    terms: dict[str, float] = field(default_factory=dict)
+
+    def signature(self) -> np.ndarray:
+        """The MinHash hash values as an array."""
+        return np.frombuffer(self.hashvalues, dtype=np.uint32)
+
+
+class Fingerprinter:
+    """Computes fingerprints with one fixed MinHash permutation set."""
+
+    def __init__(self, config: FoldConfig) -> None:
+        self.config = config
+        self.rows = config.num_perm // config.bands
+        template = MinHash(num_perm=config.num_perm, seed=config.seed, scheme=SCHEME)
+        self._permutations = template.permutations
+
+    def fingerprint(self, text: str, title: str = "") -> Fingerprint:
+        """Fingerprint a text (and its title, for salient terms)."""
+        tokens = words(text)
+        grams = shingles(tokens, self.config.shingle_size)
+        mh = MinHash(
+            num_perm=self.config.num_perm,
+            seed=self.config.seed,
+            permutations=self._permutations,
+            scheme=SCHEME,
+        )
+        if grams:
+            mh.update_batch(list(grams))
+        values = np.asarray(mh.hashvalues, dtype=np.uint32)
+        return Fingerprint(
+            content_hash=content_hash(tokens),
+            word_count=len(tokens),
+            shingle_count=len(grams),
+            hashvalues=values.tobytes(),
+            band_keys=band_keys(values, self.rows),
+            terms=salient_terms(text, title),
+        )
+
+
+def band_keys(values: np.ndarray, rows: int) -> tuple[int, ...]:
+    """One signed 64-bit key per LSH band (band index mixed in), storable as an SQL integer."""
+    keys = []
+    for band in range(len(values) // rows):
+        chunk = values[band * rows : (band + 1) * rows].tobytes()
+        digest = hashlib.blake2b(chunk, digest_size=8, person=band.to_bytes(2, "big")).digest()
+        keys.append(int.from_bytes(digest, "big", signed=True))
+    return tuple(keys)
+
+
+def jaccard(a: np.ndarray, b: np.ndarray) -> float:
+    """MinHash estimate of the Jaccard similarity of two shingle sets."""
+    return float(np.count_nonzero(a == b)) / len(a)
+
+
+def containment(j: float, size_a: int, size_b: int) -> float:
+    """Estimated share of the smaller set that lies in the larger, from Jaccard and sizes."""
+    small, large = sorted((size_a, size_b))
+    if small == 0:
+        return 0.0
+    intersection = j * (small + large) / (1 + j)
+    return min(1.0, intersection / small)
+
+
+_NAME_WORD = re.compile(r"^(?=.*[^\W\d_])(?:[A-Z][\w'’.&-]*|[A-Z0-9]{2,}[\w-]*)$")
+_POSSESSIVE = re.compile(r"['’]s$")
+_TRAILING_PUNCT = re.compile(r"[,.;:!?)\]\"”]$")
+
+
+def salient_terms(text: str, title: str = "", limit: int = 40) -> dict[str, float]:
+    """Names, organisations, numbers and title words, weighted by kind and frequency."""
+    weights: defaultdict[str, float] = defaultdict(float)
+    for sentence in re.split(r"(?<=[.!?])\s+|\n+", text):
+        _sentence_terms(sentence.split(), weights)
+    for token in words(title):
+        token = _POSSESSIVE.sub("", token)
+        if token not in STOPWORDS and len(token) > 2 and not token.isdigit():
+            weights[token] += 0.5
+    top = sorted(weights.items(), key=lambda kv: (-kv[1], kv[0]))[:limit]
+    return {term: round(weight, 3) for term, weight in top}
+
+
+def _clean_word(token: str) -> str:
+    """A token without surrounding punctuation or a possessive ending."""
+    return _POSSESSIVE.sub("", token.strip("\"'“”‘’()[],.;:!?"))
+
+
+def _sentence_terms(tokens: list[str], weights: defaultdict[str, float]) -> None:
+    """Add the capitalised names and notable numbers of one sentence."""
+    run: list[str] = []
+    for index, token in enumerate(tokens):
+        word = _clean_word(token)
+        if word and _NAME_WORD.match(word):
+            following = _clean_word(tokens[index + 1]) if index + 1 < len(tokens) else ""
+            # A capital at the start of a sentence names something only if a name follows.
+            if index > 0 or run or _NAME_WORD.match(following):
+                run.append(word)
+                if _TRAILING_PUNCT.search(token):
+                    _flush(run, weights)
+                    run = []
+                continue
+        _flush(run, weights)
+        run = []
+        if word and _NUMBER.match(word):
+            _add_number(word, weights)
+    _flush(run, weights)
+
+
+def _flush(run: list[str], weights: defaultdict[str, float]) -> None:
+    """Count a run of capitalised words as one name, or its words when too long for one."""
+    parts = [normalise(word) for word in run]
+    while parts and parts[0] in STOPWORDS:
+        parts = parts[1:]
+    if len(parts) > 3:
+        for part in parts:
+            if part not in STOPWORDS and len(part) > 1:
+                weights[part] += 0.5
+        return
+    if not parts or (len(parts) == 1 and len(parts[0]) < 2):
+        return
+    weights[" ".join(parts)] += 1.0
+    if len(parts) > 1 and parts[-1] not in STOPWORDS:
+        weights[parts[-1]] += 0.5
+
+
+def _add_number(word: str, weights: defaultdict[str, float]) -> None:
+    """Count a number that identifies something (not a small count or a bare year)."""
+    digits = re.sub(r"[,.]", "", word)
+    if len(digits) >= 3 and not (len(digits) == 4 and digits[:2] in {"19", "20"}):
+        weights[digits] += 1.5
+
+
+_WIRE_CREDIT = re.compile(r"^(?:[A-Z][A-Z .,'-]{1,40}\s)?\((?:[A-Z][\w .&-]{1,30})\)\s*[-—–]")
+
+
+def has_wire_credit(text: str) -> bool:
+    """Whether a text opens with a wire credit such as ``(Reuters) -`` or ``PARIS (AFP) —``."""
+    return bool(_WIRE_CREDIT.match(text.lstrip()))

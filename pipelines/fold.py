@@ -1,0 +1,230 @@
+"""Fold stage: syndicated copies join their original's article; rewrites join its story."""
+
+from __future__ import annotations
+
+import logging
+import math
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from config.schema import FoldConfig
+from pipelines.features import Fingerprint, Fingerprinter, containment, jaccard
+from storage.base import ArticleRecord, Candidate, FoldIndex, Sighting
+from storage.times import shift
+
+logger = logging.getLogger(__name__)
+
+# Terms so common in AI-industry news that sharing them says nothing about the story.
+DOMAIN_COMMON = frozenset(
+    """ai ceo cto us uk eu gpu gpus llm llms api chatgpt openai google microsoft meta nvidia
+    amazon apple tech company companies model models news inc ltd co read share""".split()
+)
+STORY_QUERY_TERMS = 20
+CANDIDATE_LIMIT = 50
+
+
+@dataclass(frozen=True)
+class FoldResult:
+    """What folding did with one document."""
+
+    kind: str  # "new", "copy", "seen" or "revision"
+    article_id: int
+    story_id: int | None
+    new_story: bool = False
+    similarity: float = 1.0
+
+
+class Folder:
+    """Decides, inside one store transaction, where a document belongs."""
+
+    def __init__(self, config: FoldConfig) -> None:
+        self.config = config
+        self.fingerprinter = Fingerprinter(config)
+
+    @property
+    def params(self) -> dict[str, Any]:
+        """The MinHash parameters stored signatures depend on."""
+        c = self.config
+        return {
+            "scheme": "affine32",
+            "num_perm": c.num_perm,
+            "bands": c.bands,
+            "shingle_size": c.shingle_size,
+            "seed": c.seed,
+        }
+
+    def fold(
+        self, index: FoldIndex, record: ArticleRecord, sighting: Sighting, fp: Fingerprint
+    ) -> FoldResult:
+        """Store a document as a new article, a copy, a revision or a repeat sighting."""
+        known = index.sighting_by_doc(sighting.doc_id)
+        if known is not None:
+            return self._known(index, known, record, sighting, fp)
+        matches = self._copy_matches(index, fp)
+        if matches:
+            return self._add_copy(index, matches, record, sighting, fp)
+        time_key = sighting.published or sighting.seen_at
+        story_id, score = self._find_story(index, fp, time_key)
+        new_story = story_id is None
+        if story_id is None:
+            story_id = index.new_story(record.title, time_key)
+        article_id = index.add_article(record, fp, story_id, sighting)
+        index.join_story(article_id, story_id, time_key)
+        return FoldResult("new", article_id, story_id, new_story, score)
+
+    def _known(
+        self,
+        index: FoldIndex,
+        known: tuple[int, str],
+        record: ArticleRecord,
+        sighting: Sighting,
+        fp: Fingerprint,
+    ) -> FoldResult:
+        """A document seen before: a repeat, or a revision when its text changed."""
+        article_id, old_hash = known
+        if old_hash == fp.content_hash:
+            index.touch_sighting(sighting.doc_id, sighting.seen_at)
+            return FoldResult("seen", article_id, None)
+        index.add_revision(
+            article_id, sighting.doc_id, record.text, fp.content_hash, sighting.seen_at
+        )
+        original, _ = index.original(article_id)
+        if original.doc_id == sighting.doc_id:
+            index.elect(article_id, record, fp, sighting.doc_id)
+        return FoldResult("revision", article_id, None)
+
+    def _copy_matches(
+        self, index: FoldIndex, fp: Fingerprint
+    ) -> list[tuple[float, Candidate | int]]:
+        """Stored articles this text is a copy of, best first."""
+        exact = index.article_by_hash(fp.content_hash)
+        if exact is not None:
+            return [(1.0, exact)]
+        if fp.word_count < self.config.min_words:
+            return []
+        signature = fp.signature()
+        found: list[tuple[float, Candidate | int]] = []
+        for cand in index.lsh_candidates(fp.band_keys, CANDIDATE_LIMIT):
+            sim = jaccard(signature, np.frombuffer(cand.hashvalues, dtype=np.uint32))
+            cont = containment(sim, fp.shingle_count, cand.shingle_count)
+            if sim >= self.config.copy_jaccard or cont >= self.config.copy_containment:
+                found.append((max(sim, cont), cand))
+        found.sort(key=lambda pair: -pair[0])
+        return found
+
+    def _add_copy(
+        self,
+        index: FoldIndex,
+        matches: list[tuple[float, Candidate | int]],
+        record: ArticleRecord,
+        sighting: Sighting,
+        fp: Fingerprint,
+    ) -> FoldResult:
+        """Attach a copy; merge articles it bridges; re-elect the original."""
+        ids = [m.article_id if isinstance(m, Candidate) else m for _, m in matches]
+        keep, others = min(ids), sorted(set(ids) - {min(ids)})
+        stories = {m.story_id for _, m in matches if isinstance(m, Candidate) and m.story_id}
+        if others:
+            index.merge_articles(keep, others)
+        index.add_sighting(keep, sighting, fp.band_keys)
+        story_id = self._merge_story_set(index, stories)
+        if story_id is not None:
+            index.join_story(keep, story_id, sighting.published or sighting.seen_at)
+        self._elect(index, keep, record, sighting, fp)
+        return FoldResult("copy", keep, story_id, similarity=matches[0][0])
+
+    def _elect(
+        self,
+        index: FoldIndex,
+        article_id: int,
+        record: ArticleRecord,
+        sighting: Sighting,
+        fp: Fingerprint,
+    ) -> None:
+        """Make the new sighting the original when it ranks before the current one."""
+        current, canonical = index.original(article_id)
+        if election_key(sighting, canonical) < election_key(current, canonical):
+            index.elect(article_id, record, fp, sighting.doc_id)
+
+    def _find_story(
+        self, index: FoldIndex, fp: Fingerprint, time_key: str
+    ) -> tuple[int | None, float]:
+        """The story whose articles share this one's salient terms within the window."""
+        query = [
+            t for t, _ in sorted(fp.terms.items(), key=lambda kv: -kv[1]) if t not in DOMAIN_COMMON
+        ]
+        window = self.config.story_window_days
+        candidates = index.story_candidates(
+            query[:STORY_QUERY_TERMS],
+            shift(time_key, -window),
+            shift(time_key, window),
+            CANDIDATE_LIMIT,
+        )
+        if not candidates:
+            return None, 0.0
+        terms = set(fp.terms).union(*(c.terms for c in candidates))
+        total, df = index.term_frequencies(sorted(terms))
+        idf = {t: math.log((total + 2) / (df.get(t, 0) + 1)) + 1.0 for t in terms}
+        scored = [(story_score(fp.terms, c.terms, idf), c) for c in candidates]
+        matched = [(s, c) for s, c in scored if s >= self.config.story_threshold and c.story_id]
+        if not matched:
+            return None, max(s for s, _ in scored)
+        story_id = self._merge_story_set(index, {c.story_id for _, c in matched if c.story_id})
+        return story_id, max(s for s, _ in matched)
+
+    @staticmethod
+    def _merge_story_set(index: FoldIndex, stories: set[int]) -> int | None:
+        """Merge several stories into the oldest; return it."""
+        if not stories:
+            return None
+        keep = min(stories)
+        if len(stories) > 1:
+            index.merge_stories(keep, sorted(stories - {keep}))
+        return keep
+
+
+def election_key(sighting: Sighting, canonical: set[str]) -> tuple[Any, ...]:
+    """Earliest published, then a canonical target, then a wire credit, then the longest text."""
+    return (
+        sighting.published or "9999",
+        sighting.url not in canonical,
+        not sighting.wire_credit,
+        -sighting.word_count,
+    )
+
+
+def story_score(a: dict[str, float], b: dict[str, float], idf: dict[str, float]) -> float:
+    """Cosine of two salient-term profiles, weighted by rarity; domain-common terms count little."""
+
+    def weight(term: str, count: float) -> float:
+        prior = 0.1 if term in DOMAIN_COMMON else 1.0
+        return prior * idf.get(term, 1.0) * math.sqrt(count)
+
+    va = {t: weight(t, w) for t, w in a.items()}
+    vb = {t: weight(t, w) for t, w in b.items()}
+    dot = sum(va[t] * vb[t] for t in va.keys() & vb.keys())
+    norm = math.sqrt(sum(v * v for v in va.values())) * math.sqrt(sum(v * v for v in vb.values()))
+    return dot / norm if norm else 0.0
+
+
+class FoldPipeline:
+    """Fingerprints each article (MinHash bands and salient terms) for the store stage."""
+
+    def __init__(self, crawler: Any, folder: Folder) -> None:
+        self.crawler = crawler
+        self.fingerprinter = folder.fingerprinter
+
+    @classmethod
+    def from_crawler(cls, crawler: Any) -> FoldPipeline:
+        """Build the stage from the run's [fold] config, checked against the store."""
+        context = crawler.spider.context
+        folder = Folder(context.config.fold)
+        context.storage.check_fold_params(folder.params)
+        return cls(crawler, folder)
+
+    def process_item(self, item: Any) -> Any:
+        """Attach the fingerprint."""
+        item.fingerprint = self.fingerprinter.fingerprint(item.page.text, item.page.title)
+        return item

@@ -1,0 +1,233 @@
+"""The storage contract every backend implements."""
+
+from __future__ import annotations
+
+import abc
+from collections.abc import Iterator, Sequence
+from contextlib import AbstractContextManager
+from dataclasses import dataclass, field
+from typing import Any
+
+
+class StorageError(Exception):
+    """The store cannot be used: the message says which store and what to check."""
+
+
+class StoreLocked(StorageError):
+    """Another newsfold process holds the store's run lock."""
+
+
+@dataclass
+class Sighting:
+    """One place and time a text was seen."""
+
+    url: str
+    site: str
+    seen_at: str
+    doc_id: str = ""
+    title: str = ""
+    published: str | None = None
+    source: str = ""
+    content_hash: str = ""
+    word_count: int = 0
+    wire_credit: bool = False
+    canonical_url: str | None = None
+
+    def __post_init__(self) -> None:
+        if not self.doc_id:
+            self.doc_id = self.url
+
+
+@dataclass
+class ArticleRecord:
+    """A folded article as newsfold stores it: the elected original's fields."""
+
+    url: str
+    site: str
+    title: str
+    text: str
+    fetched: str
+    authors: list[str] = field(default_factory=list)
+    published: str | None = None
+    modified: str | None = None
+    language: str | None = None
+    description: str | None = None
+    tags: list[str] = field(default_factory=list)
+    image: str | None = None
+    relevance: float | None = None
+    relevance_terms: list[str] = field(default_factory=list)
+    removals: list[dict[str, str]] = field(default_factory=list)
+
+
+@dataclass
+class Candidate:
+    """A stored article as folding sees it."""
+
+    article_id: int
+    story_id: int | None
+    hashvalues: bytes
+    shingle_count: int
+    published: str | None
+    terms: dict[str, float]
+
+
+class FoldIndex(abc.ABC):
+    """Reads and writes of folding state; used inside one store transaction."""
+
+    @abc.abstractmethod
+    def sighting_by_doc(self, doc_id: str) -> tuple[int, str] | None:
+        """The article id and content hash of a sighting, by its document id."""
+
+    @abc.abstractmethod
+    def article_by_hash(self, content_hash: str) -> int | None:
+        """The article holding a sighting with this exact content hash."""
+
+    @abc.abstractmethod
+    def lsh_candidates(self, band_keys: Sequence[int], limit: int) -> list[Candidate]:
+        """Articles sharing at least one LSH band key, most shared first."""
+
+    @abc.abstractmethod
+    def story_candidates(
+        self, terms: Sequence[str], since: str, until: str, limit: int
+    ) -> list[Candidate]:
+        """Articles in the time window sharing salient terms, most shared first."""
+
+    @abc.abstractmethod
+    def term_frequencies(self, terms: Sequence[str]) -> tuple[int, dict[str, int]]:
+        """The number of articles and how many of them carry each term."""
+
+    @abc.abstractmethod
+    def add_article(
+        self, record: ArticleRecord, fingerprint: Any, story_id: int, sighting: Sighting
+    ) -> int:
+        """Insert a new article with its first sighting, bands and terms; return its id."""
+
+    @abc.abstractmethod
+    def add_sighting(self, article_id: int, sighting: Sighting, band_keys: Sequence[int]) -> None:
+        """Attach a copy's sighting (and its band keys) to an article."""
+
+    @abc.abstractmethod
+    def touch_sighting(self, doc_id: str, seen_at: str) -> None:
+        """Record that a known document was seen again."""
+
+    @abc.abstractmethod
+    def add_revision(
+        self, article_id: int, doc_id: str, text: str, content_hash: str, at: str
+    ) -> None:
+        """Keep a new version of a known URL's text."""
+
+    @abc.abstractmethod
+    def elect(self, article_id: int, record: ArticleRecord, fingerprint: Any, doc_id: str) -> None:
+        """Make the given sighting the article's original."""
+
+    @abc.abstractmethod
+    def original(self, article_id: int) -> tuple[Sighting, set[str]]:
+        """An article's current original sighting and the canonical URLs its copies point to."""
+
+    @abc.abstractmethod
+    def new_story(self, title: str, published: str) -> int:
+        """Open a story; return its id."""
+
+    @abc.abstractmethod
+    def join_story(self, article_id: int, story_id: int, published: str) -> None:
+        """Put an article in a story."""
+
+    @abc.abstractmethod
+    def merge_stories(self, keep: int, others: Sequence[int]) -> None:
+        """Fold other stories into ``keep``."""
+
+    @abc.abstractmethod
+    def merge_articles(self, keep: int, others: Sequence[int]) -> None:
+        """Fold other articles (their sightings and bands) into ``keep``."""
+
+
+@dataclass
+class RunRecord:
+    """One crawl run."""
+
+    id: int
+    started: str
+    ended: str | None
+    status: str
+    counts: dict[str, dict[str, int]]
+    sources: list[str]
+    message: str = ""
+
+
+@dataclass
+class StoryView:
+    """A story with its articles and where each was seen."""
+
+    id: int
+    title: str
+    first_published: str | None
+    last_published: str | None
+    articles: list[dict[str, Any]]
+
+
+class Storage(abc.ABC):
+    """A newsfold store: articles, sightings, stories, runs and fetch errors."""
+
+    url: str
+
+    @abc.abstractmethod
+    def migrate(self) -> list[int]:
+        """Apply pending schema migrations; return the versions applied."""
+
+    @abc.abstractmethod
+    def transaction(self) -> AbstractContextManager[FoldIndex]:
+        """One atomic unit of folding work."""
+
+    @abc.abstractmethod
+    def check_fold_params(self, params: dict[str, Any]) -> None:
+        """Record MinHash parameters, or refuse ones that differ from the stored signatures'."""
+
+    @abc.abstractmethod
+    def lock(self) -> AbstractContextManager[None]:
+        """Hold the store's single-writer run lock, or raise StoreLocked."""
+
+    @abc.abstractmethod
+    def begin_run(self, sources: Sequence[str]) -> int:
+        """Record the start of a run."""
+
+    @abc.abstractmethod
+    def finish_run(
+        self, run_id: int, status: str, counts: dict[str, dict[str, int]], message: str = ""
+    ) -> None:
+        """Record the end of a run with its per-source counts."""
+
+    @abc.abstractmethod
+    def record_error(
+        self, run_id: int | None, source: str, url: str, reason: str, status: int | None = None
+    ) -> None:
+        """Record a fetch or processing failure."""
+
+    @abc.abstractmethod
+    def record_offtopic(
+        self, run_id: int | None, source: str, url: str, title: str, score: float, terms: list[str]
+    ) -> None:
+        """Remember an article the relevance filter skipped."""
+
+    @abc.abstractmethod
+    def known_url(self, url: str) -> bool:
+        """Whether a URL was already stored or skipped as off-topic."""
+
+    @abc.abstractmethod
+    def runs(self, limit: int = 20) -> list[RunRecord]:
+        """The latest runs, newest first."""
+
+    @abc.abstractmethod
+    def errors(self, run_id: int | None = None) -> list[dict[str, Any]]:
+        """Recorded fetch errors, of one run or all."""
+
+    @abc.abstractmethod
+    def stories(self, since: str | None = None, limit: int = 20) -> list[StoryView]:
+        """The latest stories with their articles and sightings."""
+
+    @abc.abstractmethod
+    def doc_assignments(self) -> Iterator[tuple[str, int, str, int | None]]:
+        """Every sighting as (doc id, article id, original's doc id, story id)."""
+
+    @abc.abstractmethod
+    def close(self) -> None:
+        """Release connections."""

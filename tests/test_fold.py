@@ -1,0 +1,219 @@
+"""Folding on a real SQLite store: copies, teasers, footers, merges, election, persistence."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from config.schema import FoldConfig
+from pipelines.fold import Folder, FoldResult
+from pipelines.store import ingest
+from storage.base import ArticleRecord, Sighting
+from storage.sqlite import SQLiteStorage
+
+BODY = (
+    "Helix Labs has agreed to buy 24,000 accelerators from Corvid Systems in a deal worth about "
+    "$1.2 billion, the two companies said on Tuesday, as the San Francisco start-up races to "
+    "train a model to rival the largest labs. The order, one of the biggest placed by a private "
+    "AI developer this year, will be delivered over three quarters to a datacenter Helix leases "
+    "in Reno, Nevada. Chief executive Dana Okafor said the cluster would let the company run "
+    "training jobs ten times larger than its current one. Corvid shares rose 6 percent in late "
+    "trading. Analysts at Brightwater Securities said the deal showed that smaller labs were "
+    "still able to secure supply despite the backlog at the largest chip makers, and that prices "
+    "for the newest parts had fallen about 15 percent since the summer. Helix raised $400 million "
+    "in September from a group led by Northgate Ventures and has about 300 employees."
+)
+OTHER = (
+    "Quillon, a Berlin company that builds speech recognition for call centres, said it had "
+    "hired 40 researchers from university labs in Munich and Zurich and would open an office in "
+    "Paris next spring. The company's founder Ilse Marten said the hires would work on a smaller "
+    "multilingual model that runs on a single server, and that customers in banking and "
+    "insurance had asked for systems that keep recordings inside the European Union. Quillon "
+    "expects revenue of 30 million euros this year, up from 12 million, and is not seeking new "
+    "funding, Marten said in an interview at the company's headquarters on Thursday."
+)
+FOOTER = (
+    "About us: The Circuit Ledger is an independent newsroom covering technology, chips and "
+    "artificial intelligence for readers in forty countries. Our journalists follow strict "
+    "editorial standards; corrections are published within 24 hours on our corrections page. "
+    "For licensing enquiries, partnership requests and reprint permissions please contact our "
+    "syndication desk, which answers within two working days."
+)
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> SQLiteStorage:
+    storage = SQLiteStorage(tmp_path / "fold.db")
+    storage.migrate()
+    return storage
+
+
+def fold(
+    storage: SQLiteStorage,
+    folder: Folder,
+    doc_id: str,
+    text: str,
+    published: str = "2026-11-17T09:00:00+00:00",
+    title: str = "",
+) -> FoldResult:
+    fp = folder.fingerprinter.fingerprint(text, title)
+    url = f"https://{doc_id}.example/a"
+    record = ArticleRecord(
+        url=url,
+        site=doc_id,
+        title=title or doc_id,
+        text=text,
+        fetched=published,
+        published=published,
+    )
+    sighting = Sighting(
+        url=url,
+        site=doc_id,
+        seen_at=published,
+        doc_id=doc_id,
+        published=published,
+        content_hash=fp.content_hash,
+        word_count=fp.word_count,
+    )
+    return ingest(storage, folder, record, sighting, fp)
+
+
+@pytest.fixture
+def folder() -> Folder:
+    return Folder(FoldConfig())
+
+
+def test_copy_with_new_credit_and_dropped_sentence_folds(
+    store: SQLiteStorage, folder: Folder
+) -> None:
+    first = fold(store, folder, "wire", BODY)
+    copy = fold(store, folder, "partner", "(Compute Wire) — " + BODY.rsplit(". ", 2)[0] + ".")
+    assert first.kind == "new" and copy.kind == "copy"
+    assert copy.article_id == first.article_id
+    assert store.count("articles") == 1 and store.count("sightings") == 2
+
+
+def test_exact_copy_under_many_ids_is_one_article(store: SQLiteStorage, folder: Folder) -> None:
+    results = [fold(store, folder, f"site{i}", BODY) for i in range(5)]
+    assert {r.article_id for r in results} == {results[0].article_id}
+    assert [r.kind for r in results] == ["new"] + ["copy"] * 4
+
+
+def test_shared_house_footer_does_not_fold_different_stories(
+    store: SQLiteStorage, folder: Folder
+) -> None:
+    a = fold(store, folder, "ledger-a", BODY + " " + FOOTER)
+    b = fold(store, folder, "ledger-b", OTHER + " " + FOOTER)
+    assert a.article_id != b.article_id
+    assert b.kind == "new"
+
+
+def test_state_persists_across_processes(tmp_path: Path, folder: Folder) -> None:
+    path = tmp_path / "persist.db"
+    today = SQLiteStorage(path)
+    today.migrate()
+    first = fold(today, folder, "wire", BODY)
+    today.close()
+    tomorrow = SQLiteStorage(path)
+    tomorrow.migrate()
+    copy = fold(
+        tomorrow, Folder(FoldConfig()), "late", BODY + " Updated.", "2026-11-18T09:00:00+00:00"
+    )
+    assert copy.kind == "copy" and copy.article_id == first.article_id
+
+
+def test_earlier_sighting_becomes_the_original(store: SQLiteStorage, folder: Folder) -> None:
+    fold(store, folder, "late", BODY, "2026-11-17T12:00:00+00:00")
+    fold(store, folder, "early", BODY + " More.", "2026-11-17T08:00:00+00:00")
+    assignments = {doc: orig for doc, _, orig, _ in store.doc_assignments()}
+    assert assignments == {"late": "early", "early": "early"}
+    row = store.conn.execute("SELECT url, text FROM articles").fetchone()
+    assert row["url"] == "https://early.example/a" and row["text"].endswith("More.")
+
+
+def test_bridging_copy_merges_two_articles(store: SQLiteStorage) -> None:
+    # Two bands of two rows each: candidates at Jaccard 0.35 are found with certainty here.
+    folder = Folder(FoldConfig(bands=64))
+    a = fold(store, folder, "helix", BODY)
+    b = fold(store, folder, "quillon", OTHER, "2026-11-17T10:00:00+00:00")
+    assert a.article_id != b.article_id and store.count("articles") == 2
+    bridge = fold(store, folder, "digest", BODY + " " + OTHER, "2026-11-17T11:00:00+00:00")
+    assert bridge.kind == "copy"
+    assert store.count("articles") == 1
+    assert {art for _, art, _, _ in store.doc_assignments()} == {bridge.article_id}
+    bands = store.conn.execute("SELECT DISTINCT article_id FROM lsh_bands").fetchall()
+    assert [row[0] for row in bands] == [bridge.article_id]
+
+
+def test_same_document_again_changes_nothing(store: SQLiteStorage, folder: Folder) -> None:
+    fold(store, folder, "wire", BODY)
+    again = fold(store, folder, "wire", BODY)
+    assert again.kind == "seen"
+    assert store.count("sightings") == 1
+
+
+def test_same_url_new_text_is_a_revision(store: SQLiteStorage, folder: Folder) -> None:
+    first = fold(store, folder, "wire", BODY)
+    revised = fold(store, folder, "wire", BODY.replace("6 percent", "7 percent"))
+    assert revised.kind == "revision" and revised.article_id == first.article_id
+    assert store.conn.execute("SELECT COUNT(*) FROM revisions").fetchone()[0] == 1
+    assert "7 percent" in store.conn.execute("SELECT text FROM articles").fetchone()[0]
+
+
+def test_rewrite_joins_story_not_copy(store: SQLiteStorage, folder: Folder) -> None:
+    rewrite = (
+        "Reno will host one of the year's largest private AI clusters: Helix Labs is paying "
+        "Corvid Systems roughly $1.2 billion for 24,000 accelerators. Dana Okafor, who runs "
+        "Helix Labs, expects training runs ten times bigger. Brightwater Securities called "
+        "the Corvid Systems order proof that smaller labs can still get chips; Northgate "
+        "Ventures led the $400 million Helix Labs round in September."
+    )
+    a = fold(store, folder, "wire", BODY, title="Helix Labs buys 24,000 Corvid accelerators")
+    b = fold(store, folder, "blog", rewrite, "2026-11-18T10:00:00+00:00", "Helix Labs' Corvid deal")
+    c = fold(store, folder, "berlin", OTHER, title="Quillon hires 40 researchers")
+    assert b.kind == "new" and b.article_id != a.article_id
+    assert b.story_id == a.story_id
+    assert c.story_id != a.story_id
+
+
+def test_story_window_keeps_old_stories_apart(store: SQLiteStorage, folder: Folder) -> None:
+    a = fold(
+        store, folder, "wire", BODY, "2026-01-01T00:00:00+00:00", "Helix Labs buys Corvid chips"
+    )
+    b = fold(
+        store,
+        folder,
+        "later",
+        BODY[::-1],
+        "2026-06-01T00:00:00+00:00",
+        "Helix Labs buys Corvid chips",
+    )
+    assert a.story_id != b.story_id
+
+
+def test_changed_minhash_params_are_refused(store: SQLiteStorage) -> None:
+    store.check_fold_params(Folder(FoldConfig()).params)
+    with pytest.raises(Exception, match="signatures made with"):
+        store.check_fold_params(Folder(FoldConfig(num_perm=64, bands=16)).params)
+
+
+def test_failed_transaction_leaves_nothing(store: SQLiteStorage, folder: Folder) -> None:
+    class Boom(Exception):
+        pass
+
+    with pytest.raises(Boom), store.transaction() as index:
+        fp = folder.fingerprinter.fingerprint(BODY)
+        record = ArticleRecord(
+            url="u", site="s", title="t", text=BODY, fetched="2026-11-17T00:00:00+00:00"
+        )
+        sighting = Sighting(
+            url="u",
+            site="s",
+            seen_at=record.fetched,
+            content_hash=fp.content_hash,
+            word_count=fp.word_count,
+        )
+        folder.fold(index, record, sighting, fp)
+        raise Boom
+    assert store.count("articles") == 0 and store.count("stories") == 0

@@ -1,0 +1,136 @@
+"""Each pipeline stage built with from_crawler from a settings dict, on a real SQLite store."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from scrapy.crawler import Crawler
+from scrapy.exceptions import DropItem
+from scrapy.utils.test import get_crawler
+
+from config.loader import load_config
+from crawler.context import RunContext
+from crawler.items import ArticleItem
+from crawler.settings import scrapy_settings
+from crawler.spiders.news import NewsSpider
+from pipelines.clean import CleanPipeline
+from pipelines.extract import ExtractPipeline, Page
+from pipelines.fold import FoldPipeline
+from pipelines.relevance import RelevancePipeline
+from pipelines.store import StorePipeline
+from storage.sqlite import SQLiteStorage
+
+PARAGRAPHS = [
+    "Helix Labs said on Tuesday it had agreed to buy 24,000 GPUs from Corvid Systems for about "
+    "$1.2 billion to train its next large language model, one of the biggest orders placed by a "
+    "private AI lab this year.",
+    "Chief executive Dana Okafor said the cluster, to be installed in a Reno datacenter, would "
+    "let the company run training jobs ten times larger than today's, and that Helix would "
+    "double its team of AI researchers.",
+    "Analysts at Brightwater Securities said the order showed smaller labs could still secure "
+    "accelerators despite the backlog at the largest chip makers.",
+]
+PAGE = f"""<!doctype html><html lang="en"><head><title>Helix Labs orders 24,000 GPUs</title>
+<meta property="og:title" content="Helix Labs orders 24,000 GPUs">
+<meta property="og:site_name" content="The Circuit Ledger">
+<meta name="author" content="Jane Roe">
+<meta property="article:published_time" content="2026-11-17T09:30:00+00:00"></head>
+<body><nav><a href="/">Home</a> <a href="/ai/">AI</a></nav>
+<article><h1>Helix Labs orders 24,000 GPUs</h1>
+<p>{PARAGRAPHS[0]}</p><p><strong>Read more:</strong> <a href="/x">Chip stocks rally on earnings</a></p>
+<p>{PARAGRAPHS[1]}</p><p>{PARAGRAPHS[2]}</p>
+<p>Disclaimer: This article is for information only and is not investment advice.</p>
+</article><footer>© 2026 The Circuit Ledger</footer></body></html>"""
+
+
+@pytest.fixture
+def crawler(tmp_path: Path) -> Iterator[Crawler]:
+    config = load_config(env={}, overrides={"crawl.extract_workers": 1})
+    storage = SQLiteStorage(tmp_path / "p.db")
+    storage.migrate()
+    run_id = storage.begin_run(["ledger"])
+    crawler = get_crawler(NewsSpider, scrapy_settings(config))
+    crawler.spider = crawler._create_spider(context=RunContext(config, storage, run_id, {}))
+    yield crawler
+    storage.close()
+
+
+def _item(body: str = PAGE) -> ArticleItem:
+    return ArticleItem(
+        url="http://ledger.test/2026/11/helix.html",
+        source="ledger",
+        body=body,
+        fetched="2026-11-17T10:00:00+00:00",
+    )
+
+
+def _extracted(crawler: Crawler, body: str = PAGE) -> ArticleItem:
+    stage = ExtractPipeline.from_crawler(crawler)
+    stage.open_spider()
+    try:
+        return asyncio.run(stage.process_item(_item(body)))
+    finally:
+        stage.close_spider()
+
+
+def test_extract_fills_page_with_metadata(crawler: Crawler) -> None:
+    item = _extracted(crawler)
+    assert isinstance(item.page, Page)
+    assert item.page.title == "Helix Labs orders 24,000 GPUs"
+    assert item.page.authors == ["Jane Roe"]
+    assert item.page.site == "The Circuit Ledger"
+    assert item.page.language == "en"
+    assert item.page.published and item.page.published.startswith("2026-11-17")
+    assert all(p in item.page.text for p in PARAGRAPHS)
+
+
+def test_extract_drops_binary_and_records_why(crawler: Crawler) -> None:
+    with pytest.raises(DropItem, match="binary"):
+        _extracted(crawler, "\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" * 20)
+    storage = crawler.spider.context.storage  # type: ignore[union-attr]
+    assert [e["reason"] for e in storage.errors()] == ["binary content, not HTML"]
+    assert crawler.stats is not None and crawler.stats.get_value("newsfold/ledger/errors") == 1
+
+
+def test_clean_removes_teaser_and_disclaimer(crawler: Crawler) -> None:
+    item = CleanPipeline.from_crawler(crawler).process_item(_extracted(crawler))
+    assert item.page.text == "\n".join(PARAGRAPHS)
+    assert [r["rule"] for r in item.removals] == ["title-repeat", "inline-teaser", "disclaimer"]
+
+
+def test_relevance_scores_and_drops_off_topic(crawler: Crawler) -> None:
+    stage = RelevancePipeline.from_crawler(crawler)
+    item = stage.process_item(_extracted(crawler))
+    assert item.relevance >= 3 and "gpus" in item.relevance_terms
+    recipe = _item(
+        PAGE.replace(PARAGRAPHS[0], "Whisk the eggs with sugar until pale.")
+        .replace(PARAGRAPHS[1], "Fold in the flour and bake for forty minutes.")
+        .replace(PARAGRAPHS[2], "Serve warm with cream.")
+        .replace("Helix Labs orders 24,000 GPUs", "A lemon cake for Sunday")
+    )
+    recipe.page = Page(
+        url=recipe.url, title="A lemon cake for Sunday", text="Whisk the eggs. Bake."
+    )
+    with pytest.raises(DropItem, match="off topic"):
+        stage.process_item(recipe)
+    storage = crawler.spider.context.storage  # type: ignore[union-attr]
+    assert storage.count("offtopic") == 1 and storage.known_url(recipe.url)
+
+
+def test_fold_and_store_write_one_article_then_a_sighting(crawler: Crawler) -> None:
+    fold, store = FoldPipeline.from_crawler(crawler), StorePipeline.from_crawler(crawler)
+    clean, relevance = CleanPipeline.from_crawler(crawler), RelevancePipeline.from_crawler(crawler)
+    first = store.process_item(
+        fold.process_item(relevance.process_item(clean.process_item(_extracted(crawler))))
+    )
+    assert first.result.kind == "new"
+    copy = _extracted(crawler)
+    copy.url = "http://partner.test/helix-gpu-deal"
+    copy = store.process_item(fold.process_item(relevance.process_item(clean.process_item(copy))))
+    assert copy.result.kind == "copy" and copy.result.article_id == first.result.article_id
+    storage = crawler.spider.context.storage  # type: ignore[union-attr]
+    assert storage.count("articles") == 1 and storage.count("sightings") == 2
+    assert crawler.stats is not None and crawler.stats.get_value("newsfold/ledger/copies") == 1
