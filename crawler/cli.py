@@ -71,7 +71,7 @@ def _store_options(parser: argparse.ArgumentParser) -> None:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run a command; return its exit code."""
     args = build_parser().parse_args(argv)
-    console = Console(stderr=True)
+    console = Console(stderr=True, soft_wrap=True)
     try:
         if args.command == "demo":
             from crawler.commands import demo

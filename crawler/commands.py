@@ -239,5 +239,5 @@ def stories(args: argparse.Namespace, console: Console) -> int:
         for story in found:
             sys.stdout.write(json.dumps(story.__dict__, ensure_ascii=False) + "\n")
     else:
-        print_stories(Console(), found)
+        print_stories(Console(soft_wrap=True), found)
     return EXIT_OK

@@ -53,6 +53,16 @@ BIO = re.compile(
     r"professional|covers|based in|graduate|veteran|enthusiast)\b",
 )
 NAME_LINE = re.compile(r"^[A-Z][\w.'’-]+(?: [A-Z][\w.'’-]+){0,3}$")
+SUMMARY_HEADING = re.compile(
+    r"^(?:key (?:takeaways|points|facts)|highlights|in brief|summary|tl;? ?dr|at a glance|"
+    r"what to know|the big picture|in short)\s*:?$",
+    _I,
+)
+# A wire dateline opening the story: "SAN FRANCISCO, Nov 17 (Compute Wire) —", "(Reuters) -".
+DATELINE = re.compile(
+    r"^(?:[A-Z][A-Z .'-]{1,40}(?:, [A-Z][\w.' -]{1,30})*,?\s+(?:[A-Z][a-z]{2,8}\.? \d{1,2}\s+)?)?"
+    r"\([A-Z][\w .&'-]{1,40}\)\s*[-—–]+\s*"
+)
 BULLET = re.compile(r"^\s*(?:[-•*▪◦●]|\d{1,2}[.)])\s+\S")
 
 Rule = Callable[[list[str], list[int]], None]
@@ -71,6 +81,7 @@ class Cleaner:
 
     RULES = (
         "title-repeat",
+        "dateline",
         "inline-teaser",
         "disclaimer",
         "share-prompt",
@@ -94,12 +105,15 @@ class Cleaner:
         """Remove boilerplate lines; return the text and the removals."""
         lines = [line.strip() for line in text.splitlines()]
         removed: dict[int, str] = {}
+        prefixes: list[dict[str, str]] = []
+        if "dateline" in self.enabled:
+            prefixes = _strip_dateline(lines, title)
         for rule in self.enabled:
             for index in self._match(rule, lines, removed, authors, title):
                 removed.setdefault(index, rule)
         kept = [line for i, line in enumerate(lines) if i not in removed and line]
         removals = [{"rule": removed[i], "text": lines[i]} for i in sorted(removed) if lines[i]]
-        return Cleaned("\n".join(kept), removals)
+        return Cleaned("\n".join(kept), prefixes + removals)
 
     def _match(
         self,
@@ -132,9 +146,11 @@ class Cleaner:
         if rule == "author-bio":
             return _author_bio(lines, live, authors)
         if rule == "source-credit":
-            return [i for i in live[-3:] if CREDIT.match(lines[i])]
+            return [i for i in live[-5:] if CREDIT.match(lines[i])]
         if rule == "summary-list":
             return _summary_list(lines, live)
+        if rule == "dateline":
+            return []  # a prefix, not a line: handled by _strip_dateline
         raise ValueError(rule)
 
 
@@ -169,14 +185,30 @@ def _author_bio(lines: list[str], live: list[int], authors: Sequence[str]) -> li
 
 
 def _summary_list(lines: list[str], live: list[int]) -> list[int]:
-    """A bullet summary (two or more items) before the first paragraph of the story."""
+    """A bullet summary (two or more items, maybe under a heading) before the story."""
     run: list[int] = []
+    heading: list[int] = []
     for index in live:
         if BULLET.match(lines[index]):
             run.append(index)
+        elif not run and SUMMARY_HEADING.match(lines[index]):
+            heading = [index]
         elif run or len(lines[index]) > 150:
             break
-    return run if len(run) >= 2 else []
+    return heading + run if len(run) >= 2 else []
+
+
+def _strip_dateline(lines: list[str], title: str) -> list[dict[str, str]]:
+    """Cut a wire dateline off the first story line (in place); return the removal."""
+    for index, line in enumerate(lines[:3]):
+        if not line or line == title.strip():
+            continue
+        match = DATELINE.match(line)
+        if match and len(line) > match.end():
+            lines[index] = line[match.end() :]
+            return [{"rule": "dateline", "text": match.group(0).strip()}]
+        return []
+    return []
 
 
 class CleanPipeline:

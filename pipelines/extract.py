@@ -26,6 +26,18 @@ logger = logging.getLogger(__name__)
 EARLIEST = datetime(1995, 1, 1, tzinfo=UTC)
 _AUTHOR_SPLIT = re.compile(r"\s*(?:;|\band\b|&|\||/|,(?!\s*(?:jr|sr|ph\.?d)\b))\s*", re.I)
 _AUTHOR_NOISE = re.compile(r"^(?:by|von|par|por|written by|words by)\s+|\s*\(.*?\)\s*$", re.I)
+# Keep the time and offset htmldate finds: the election of originals compares them.
+DATE_PARAMS = {
+    "extensive_search": True,
+    "original_date": True,
+    "outputformat": "%Y-%m-%dT%H:%M:%S%z",
+}
+_META_TAG = re.compile(rb"<meta\s[^>]*>", re.I)
+_META_KEY = re.compile(rb"""(?:property|name|itemprop)\s*=\s*["']([^"']+)["']""", re.I)
+_META_CONTENT = re.compile(rb"""content\s*=\s*["']([^"']+)["']""", re.I)
+_JSONLD_DATE = re.compile(rb'"(datePublished|dateModified)"\s*:\s*"([^"]{8,40})"')
+PUBLISHED_KEYS = {b"article:published_time", b"og:published_time", b"datepublished", b"pubdate"}
+MODIFIED_KEYS = {b"article:modified_time", b"og:updated_time", b"datemodified"}
 _LANG = re.compile(rb"<html[^>]*?\slang=[\"']?([A-Za-z]{2,3})(?:[-_][A-Za-z0-9]+)?", re.I)
 
 
@@ -73,6 +85,9 @@ class Extractor:
             )
         if b"\x00" in raw[:4096]:
             raise ExtractionError("binary content, not HTML")
+        tail = raw[-4096:].rstrip().lower()
+        if b"</html" not in tail and b"</body" not in tail and not tail.endswith(b">"):
+            raise ExtractionError("truncated HTML: the page ends inside a tag, before </html>")
         try:
             doc = trafilatura.bare_extraction(
                 body,
@@ -81,6 +96,7 @@ class Extractor:
                 include_comments=False,
                 include_tables=True,
                 include_formatting=False,
+                date_extraction_params=DATE_PARAMS,
             )
         except Exception as exc:  # trafilatura raises many kinds on broken markup
             raise ExtractionError(f"extraction failed: {type(exc).__name__}: {exc}") from None
@@ -91,12 +107,14 @@ class Extractor:
     def _page(self, doc: Document, raw: bytes, url: str) -> Page:
         """A Page from trafilatura's document, metadata checked."""
         match = _LANG.search(raw[:4096])
+        published, modified = page_dates(raw)
         return Page(
             url=url,
             text=doc.text or "",
             title=(doc.title or "").strip(),
             authors=split_authors(doc.author),
-            published=valid_date(doc.date),
+            published=published or valid_date(doc.date),
+            modified=modified,
             language=(doc.language or (match.group(1).decode().lower() if match else None)),
             site=(doc.sitename or doc.hostname or "").strip(),
             hostname=doc.hostname or "",
@@ -105,6 +123,30 @@ class Extractor:
             tags=[t for t in (doc.tags or []) if t],
             image=doc.image,
         )
+
+
+def page_dates(raw: bytes) -> tuple[str | None, str | None]:
+    """Published and modified times the page states with their time of day (meta, JSON-LD)."""
+    head = raw[:200_000]
+    found: dict[str, str | None] = {"published": None, "modified": None}
+    for tag in _META_TAG.findall(head):
+        key, content = _META_KEY.search(tag), _META_CONTENT.search(tag)
+        if key and content:
+            name = key.group(1).lower()
+            slot = (
+                "published"
+                if name in PUBLISHED_KEYS
+                else "modified"
+                if name in MODIFIED_KEYS
+                else ""
+            )
+            if slot and not found[slot]:
+                found[slot] = valid_date(content.group(1).decode("ascii", "ignore"))
+    for key, value in _JSONLD_DATE.findall(head):
+        slot = "published" if key == b"datePublished" else "modified"
+        if not found[slot]:
+            found[slot] = valid_date(value.decode("ascii", "ignore"))
+    return found["published"], found["modified"]
 
 
 def split_authors(value: str | None) -> list[str]:

@@ -61,7 +61,8 @@ def to_record(item: Any) -> tuple[ArticleRecord, Sighting]:
         source=item.source,
         content_hash=item.fingerprint.content_hash,
         word_count=item.fingerprint.word_count,
-        wire_credit=has_wire_credit(page.text),
+        wire_credit=has_wire_credit(page.text)
+        or any(r["rule"] == "dateline" for r in item.removals),
         canonical_url=canonical,
     )
     return record, sighting
