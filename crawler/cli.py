@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import importlib
 import sys
 from collections.abc import Sequence
 
@@ -17,6 +18,15 @@ EXIT_FAILED = 1
 EXIT_CONFIG = 2
 EXIT_STORE = 3
 EXIT_LOCKED = 4
+
+# Each command's implementation, imported only when that command runs.
+COMMANDS = {
+    "demo": "crawler.commands:demo",
+    "run": "crawler.commands:run",
+    "extract": "crawler.commands:extract",
+    "fold": "crawler.commands:fold",
+    "stories": "crawler.commands:stories",
+}
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -72,26 +82,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run a command; return its exit code."""
     args = build_parser().parse_args(argv)
     console = Console(stderr=True, soft_wrap=True)
+    module, _, name = COMMANDS[args.command].partition(":")
     try:
-        if args.command == "demo":
-            from crawler.commands import demo
-
-            return demo(args, console)
-        if args.command == "run":
-            from crawler.commands import run
-
-            return run(args, console)
-        if args.command == "extract":
-            from crawler.commands import extract
-
-            return extract(args, console)
-        if args.command == "fold":
-            from crawler.commands import fold
-
-            return fold(args, console)
-        from crawler.commands import stories
-
-        return stories(args, console)
+        handler = getattr(importlib.import_module(module), name)
+        return int(handler(args, console))
     except ConfigError as exc:
         console.print(f"[red]newsfold: {exc}[/red]", highlight=False)
         return EXIT_CONFIG
