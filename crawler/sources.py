@@ -45,10 +45,13 @@ def parse_feed(body: bytes, url: str, content_type: str = "") -> list[Entry]:
         stamp = entry.get("published_parsed") or entry.get("updated_parsed")
         when = datetime.fromtimestamp(calendar.timegm(stamp), UTC) if stamp else None
         entries.append(Entry(urljoin(url, link), entry.get("title", ""), to_stored(when)))
+    if not entries and not parsed.version:
+        served = " (the URL serves an HTML page)" if b"<html" in body[:4096].lower() else ""
+        if not served and parsed.bozo:
+            raise MalformedSource(f"malformed feed: {parsed.get('bozo_exception')}")
+        raise MalformedSource(f"not an RSS, Atom or JSON feed{served}; check the source URL")
     if not entries and parsed.bozo:
         raise MalformedSource(f"malformed feed: {parsed.get('bozo_exception')}")
-    if not entries and not parsed.version:
-        raise MalformedSource("not an RSS, Atom or JSON feed")
     return entries
 
 

@@ -172,6 +172,11 @@ def valid_date(value: str | None) -> str | None:
     return stored
 
 
+def warm_up() -> int:
+    """Run once in each worker so imports happen before the crawl."""
+    return os.getpid()
+
+
 def extract_job(body: bytes | str, url: str, max_bytes: int) -> Page:
     """Extract in a worker process (a fresh Extractor: no state crosses calls)."""
     return Extractor(max_bytes).extract(body, url)
@@ -192,11 +197,16 @@ class ExtractPipeline:
         """Build the stage from the crawler's run context."""
         return cls(crawler)
 
-    def open_spider(self) -> None:
-        """Start the worker pool (none for one worker: extract inline)."""
+    async def open_spider(self) -> None:
+        """Start the worker pool before the first request (none for one worker: extract inline)."""
         if self.workers > 1:
             ctx = multiprocessing.get_context("forkserver")
+            ctx.set_forkserver_preload(["pipelines.extract"])
             self.pool = ProcessPoolExecutor(self.workers, mp_context=ctx)
+            # Spawning workers blocks the caller; doing it now keeps it off the crawl's clock.
+            await asyncio.gather(
+                *(asyncio.wrap_future(self.pool.submit(warm_up)) for _ in range(self.workers))
+            )
 
     def close_spider(self) -> None:
         """Stop the worker pool."""

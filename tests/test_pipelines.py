@@ -69,11 +69,15 @@ def _item(body: str = PAGE) -> ArticleItem:
 
 def _extracted(crawler: Crawler, body: str = PAGE) -> ArticleItem:
     stage = ExtractPipeline.from_crawler(crawler)
-    stage.open_spider()
-    try:
-        return asyncio.run(stage.process_item(_item(body)))
-    finally:
-        stage.close_spider()
+
+    async def run() -> ArticleItem:
+        await stage.open_spider()
+        try:
+            return await stage.process_item(_item(body))
+        finally:
+            stage.close_spider()
+
+    return asyncio.run(run())
 
 
 def test_extract_fills_page_with_metadata(crawler: Crawler) -> None:
