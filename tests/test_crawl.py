@@ -17,7 +17,7 @@ NEWSFOLD = str(Path(sys.executable).with_name("newsfold"))
 
 def write_config(sites: DemoSites, path: Path) -> Path:
     """A user config crawling only the fixture publishers, without delays."""
-    lines = ["[crawl]\ndownload_delay = 0\nextract_workers = 1\nretries = 0\n"]
+    lines = ["[crawl]\ndownload_delay = 0\nextract_workers = 2\nretries = 1\n"]
     for name, spec in sites.sources.items():
         lines.append(f'[sources.{name}]\nurl = "{spec["url"]}"\nkind = "{spec["kind"]}"\n')
     path.write_text("\n".join(lines))
