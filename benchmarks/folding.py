@@ -1,0 +1,793 @@
+"""Folding benchmark: newsfold's copy folding and story grouping against plain MinHash-LSH.
+
+Usage: ``python benchmarks/folding.py [--seed N] [--json OUT]``. Prints one table whose columns
+are the systems and whose rows are the figures:
+
+* Syndication set (``benchmarks/syndication.py``: real AEB bodies, their generated copies and
+  hard negatives): pairwise precision/recall/F1 over same-cluster pairs and the adjusted Rand
+  index over all documents (singletons included, as NEWS-COPY reports it); whether ``copy_of``
+  names the true original; copies missed by transformation kind; wrongly folded pairs by
+  negative kind; and, for newsfold, how many pairs of each kind end up in one story.
+* Story level on the English SemEval-2022 pairs (Overall <= 1.5 same story, >= 3.5 different):
+  ROC AUC (also against the related-but-different pairs scored 2.5 to 3.5), precision/recall at
+  newsfold's configured ``fold.story_threshold``, the best F1 over all thresholds and Pearson r
+  against Overall over all English pairs (negative is right: 1 means same story). For the
+  MinHash-LSH columns the score is the word 5-shingle Jaccard and the threshold the column's.
+* The seed pair (``../shared/seeds``, first line the title): its story score and what
+  ``newsfold fold`` makes of it, after the crawl's own cleaning (``pipelines.clean``), since
+  the seeds are page text with boilerplate and folding sees cleaned text.
+
+newsfold runs as users run it, ``newsfold fold --input FILE.jsonl --output FILE.jsonl``; when
+the command fails its column says why. The baseline is datasketch's MinHashLSH over plain
+lower-case word 5-shingles, 128 permutations, each document queried then inserted in arrival
+order, every candidate accepted (no verification) and clusters closed transitively.
+
+``story_score`` needs idf weights. newsfold takes them from its store (df over stored articles,
+``log((N + 2) / (df + 1)) + 1``); here the store is the set of distinct English SemEval texts
+(plus the two seeds for the seed pair), with the same formula, so every pair is scored
+against the same background and no pair's score depends on the order texts arrive in.
+SemEval texts carry headline and body in one string, so they are scored with an empty title.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import re
+import subprocess
+import sys
+import tempfile
+import time
+from collections import Counter
+from collections.abc import Hashable, Mapping, Sequence
+from dataclasses import asdict, dataclass, field
+from itertools import combinations
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from datasketch import MinHash, MinHashLSH
+
+if __package__ in (None, ""):
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from benchmarks import syndication
+from benchmarks.scoring import default_benchdata_root
+from config.loader import load_config
+from pipelines.clean import Cleaner
+from pipelines.features import salient_terms
+from pipelines.fold import story_score
+
+LSH_THRESHOLDS = (0.5, 0.7)
+NUM_PERM = 128
+SHINGLE_SIZE = 5
+# SemEval pairs scored 2.5 to 3.5: related coverage that is not the same story
+RELATED_MIN = 2.5
+NEWSFOLD = "newsfold"
+SEEDS_DIR = Path(__file__).resolve().parents[1].parent / "shared" / "seeds"
+_TOKEN = re.compile(r"\w+")
+
+
+# ---- clustering scores
+
+
+def contingency(gold: Sequence[Hashable], pred: Sequence[Hashable]) -> np.ndarray:
+    """Counts of documents per (gold cluster, predicted cluster)."""
+    if len(gold) != len(pred):
+        raise ValueError(f"{len(gold)} gold labels but {len(pred)} predicted")
+    gold_ids = {label: i for i, label in enumerate(dict.fromkeys(gold))}
+    pred_ids = {label: i for i, label in enumerate(dict.fromkeys(pred))}
+    table = np.zeros((len(gold_ids), len(pred_ids)), dtype=np.int64)
+    np.add.at(table, ([gold_ids[g] for g in gold], [pred_ids[p] for p in pred]), 1)
+    return table
+
+
+def _pairs(counts: np.ndarray) -> int:
+    """The number of unordered pairs inside groups of the given sizes."""
+    return int((counts * (counts - 1) // 2).sum())
+
+
+@dataclass(frozen=True)
+class PairCounts:
+    """Same-cluster pairs: in both partitions, in the gold one, in the predicted one."""
+
+    both: int
+    gold: int
+    pred: int
+    total: int
+
+
+def pair_counts(gold: Sequence[Hashable], pred: Sequence[Hashable]) -> PairCounts:
+    """Pair counts of two partitions of the same documents."""
+    table = contingency(gold, pred)
+    n = len(gold)
+    return PairCounts(
+        _pairs(table), _pairs(table.sum(axis=1)), _pairs(table.sum(axis=0)), n * (n - 1) // 2
+    )
+
+
+def pairwise_prf(gold: Sequence[Hashable], pred: Sequence[Hashable]) -> tuple[float, float, float]:
+    """Precision, recall and F1 of the predicted same-cluster pairs (1.0 where nothing to find)."""
+    c = pair_counts(gold, pred)
+    precision = c.both / c.pred if c.pred else 1.0
+    recall = c.both / c.gold if c.gold else 1.0
+    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+    return precision, recall, f1
+
+
+def adjusted_rand_index(gold: Sequence[Hashable], pred: Sequence[Hashable]) -> float:
+    """Hubert and Arabie's adjusted Rand index (1 identical, ~0 chance, can be negative)."""
+    c = pair_counts(gold, pred)
+    if c.total == 0:
+        return 1.0
+    expected = c.gold * c.pred / c.total
+    maximum = (c.gold + c.pred) / 2
+    if maximum == expected:
+        return 1.0
+    return (c.both - expected) / (maximum - expected)
+
+
+# ---- ranking scores
+
+
+def roc_auc(scores: Sequence[float], labels: Sequence[bool]) -> float:
+    """Probability that a positive outscores a negative (ties count half)."""
+    pos = np.array([s for s, y in zip(scores, labels, strict=True) if y], dtype=float)
+    neg = np.array([s for s, y in zip(scores, labels, strict=True) if not y], dtype=float)
+    if not len(pos) or not len(neg):
+        return math.nan
+    wins = (pos[:, None] > neg[None, :]).sum() + 0.5 * (pos[:, None] == neg[None, :]).sum()
+    return float(wins / (len(pos) * len(neg)))
+
+
+def pearson(x: Sequence[float], y: Sequence[float]) -> float:
+    """Pearson correlation (nan when either side is constant)."""
+    a, b = np.asarray(x, dtype=float), np.asarray(y, dtype=float)
+    a, b = a - a.mean(), b - b.mean()
+    denom = math.sqrt(float((a * a).sum() * (b * b).sum()))
+    return float((a * b).sum()) / denom if denom else math.nan
+
+
+def precision_recall_at(
+    scores: Sequence[float], labels: Sequence[bool], threshold: float
+) -> tuple[float, float]:
+    """Precision and recall of calling a pair positive at the threshold (precision nan if none is)."""
+    hits = [s >= threshold for s in scores]
+    tp = sum(h and y for h, y in zip(hits, labels, strict=True))
+    called, positives = sum(hits), sum(labels)
+    return (tp / called if called else math.nan), (tp / positives if positives else math.nan)
+
+
+def f1_of(precision: float, recall: float) -> float:
+    """Harmonic mean of precision and recall (0 when either is 0 or undefined)."""
+    if math.isnan(precision) or math.isnan(recall) or not precision + recall:
+        return 0.0
+    return 2 * precision * recall / (precision + recall)
+
+
+def best_f1(scores: Sequence[float], labels: Sequence[bool]) -> tuple[float, float]:
+    """The best F1 over all thresholds and the lowest threshold reaching it."""
+    best = (0.0, math.inf)
+    for threshold in sorted(set(scores)):
+        f1 = f1_of(*precision_recall_at(scores, labels, threshold))
+        if f1 > best[0]:
+            best = (f1, threshold)
+    return best
+
+
+# ---- systems
+
+
+class Unavailable(Exception):
+    """A system could not be run; the message says why."""
+
+
+@dataclass
+class Folding:
+    """One system's assignments, aligned with the input documents."""
+
+    copy: list[Hashable]
+    story: list[Hashable] | None
+    copy_of: list[str | None] | None
+    seconds: float
+
+
+def newsfold_executable() -> Path:
+    """The ``newsfold`` script installed next to this interpreter."""
+    return Path(sys.executable).with_name(NEWSFOLD)
+
+
+def run_newsfold(docs: Sequence[Mapping[str, Any]], timeout: float = 300) -> Folding:
+    """Fold documents with ``newsfold fold``; raise Unavailable with the reason when it fails."""
+    exe = newsfold_executable()
+    if not exe.exists():
+        raise Unavailable(f"{exe} not found (pip install -e . in this virtualenv)")
+    with tempfile.TemporaryDirectory(prefix="newsfold-fold-") as tmp:
+        src, dst = Path(tmp, "in.jsonl"), Path(tmp, "out.jsonl")
+        src.write_text("".join(json.dumps(d, ensure_ascii=False) + "\n" for d in docs), "utf-8")
+        start = time.perf_counter()
+        try:
+            proc = subprocess.run(
+                [str(exe), "fold", "--input", str(src), "--output", str(dst)],
+                capture_output=True,
+                text=True,
+                timeout=timeout,
+                check=False,
+            )
+        except subprocess.TimeoutExpired:
+            raise Unavailable(f"newsfold fold took over {timeout:.0f} s") from None
+        seconds = time.perf_counter() - start
+        if proc.returncode != 0:
+            raise Unavailable(f"newsfold fold exit {proc.returncode}: {_last_line(proc.stderr)}")
+        lines = dst.read_text("utf-8").splitlines() if dst.exists() else []
+    return folding_from_lines(docs, lines, seconds)
+
+
+def folding_from_lines(
+    docs: Sequence[Mapping[str, Any]], lines: Sequence[str], seconds: float
+) -> Folding:
+    """Assignments from ``newsfold fold`` output lines, checked against the input."""
+    out = {}
+    for line in lines:
+        if line.strip():
+            record = json.loads(line)
+            out[str(record["id"])] = record
+    missing = [d["id"] for d in docs if out.get(str(d["id"]), {}).get("copy_cluster") is None]
+    if missing:
+        reason = out.get(str(missing[0]), {}).get("skipped", "no output line")
+        raise Unavailable(f"{len(missing)} documents not folded, e.g. {missing[0]}: {reason}")
+    records = [out[str(d["id"])] for d in docs]
+    return Folding(
+        copy=[r["copy_cluster"] for r in records],
+        story=[r["story"] for r in records],
+        copy_of=[r.get("copy_of") for r in records],
+        seconds=seconds,
+    )
+
+
+def _last_line(text: str) -> str:
+    """The last non-empty line of a command's output."""
+    lines = [line for line in text.strip().splitlines() if line.strip()]
+    return lines[-1][:300] if lines else "(no output)"
+
+
+def plain_shingles(text: str, size: int = SHINGLE_SIZE) -> set[bytes]:
+    """Lower-case ``\\w+`` word shingles, the usual MinHash-LSH dedup recipe."""
+    tokens = _TOKEN.findall(text.lower())
+    if len(tokens) < size:
+        return {" ".join(tokens).encode()} if tokens else set()
+    return {" ".join(tokens[i : i + size]).encode() for i in range(len(tokens) - size + 1)}
+
+
+def run_minhash_lsh(docs: Sequence[Mapping[str, Any]], threshold: float) -> Folding:
+    """Query-then-insert MinHashLSH clustering, every candidate accepted, closed transitively."""
+    start = time.perf_counter()
+    lsh = MinHashLSH(threshold=threshold, num_perm=NUM_PERM)
+    parent = list(range(len(docs)))
+    for index, doc in enumerate(docs):
+        mh = MinHash(num_perm=NUM_PERM, seed=1)
+        grams = plain_shingles(str(doc["text"]))
+        if grams:
+            mh.update_batch(list(grams))
+        for other in lsh.query(mh):
+            _union(parent, index, int(other))
+        lsh.insert(str(index), mh)
+    clusters: list[Hashable] = [_find(parent, i) for i in range(len(docs))]
+    return Folding(copy=clusters, story=None, copy_of=None, seconds=time.perf_counter() - start)
+
+
+def _find(parent: list[int], i: int) -> int:
+    """Union-find root, halving paths on the way."""
+    while parent[i] != i:
+        parent[i] = parent[parent[i]]
+        i = parent[i]
+    return i
+
+
+def _union(parent: list[int], a: int, b: int) -> None:
+    """Join the sets of a and b under the smaller root."""
+    ra, rb = _find(parent, a), _find(parent, b)
+    parent[max(ra, rb)] = min(ra, rb)
+
+
+# ---- syndication breakdowns
+
+
+def copy_misses(
+    data: syndication.SyndicationSet, clusters: Sequence[Hashable]
+) -> dict[str, list[int]]:
+    """Per copy kind: [copies not in their original's cluster, copies]."""
+    original = {data.labels[i]: i for i, kind in enumerate(data.kinds) if kind == "original"}
+    out: dict[str, list[int]] = {kind: [0, 0] for kind in syndication.COPY_KINDS}
+    for i, kind in enumerate(data.kinds):
+        if kind in out:
+            out[kind][0] += clusters[i] != clusters[original[data.labels[i]]]
+            out[kind][1] += 1
+    return out
+
+
+HOUSE_KINDS = ("footer", "intro")
+
+
+def false_fold_type(data: syndication.SyndicationSet, i: int, j: int) -> str:
+    """What kind of wrong fold a pair of different gold clusters is."""
+    if data.groups[i] and data.groups[i] == data.groups[j]:
+        return data.kinds[i]
+    if data.kinds[i] == data.kinds[j] and data.kinds[i] in HOUSE_KINDS:
+        # the same house template under another outlet's name, as sister sites share them
+        return f"{data.kinds[i]}, sister sites"
+    aeb = data.labels[i].startswith("b") and data.labels[j].startswith("b")
+    return "different originals" if aeb else "other"
+
+
+FALSE_FOLD_TYPES = (
+    *syndication.NEGATIVE_KINDS,
+    *(f"{kind}, sister sites" for kind in HOUSE_KINDS),
+    "different originals",
+    "other",
+)
+
+
+def false_folds(data: syndication.SyndicationSet, clusters: Sequence[Hashable]) -> dict[str, int]:
+    """Per false-fold type: pairs in one predicted cluster whose gold clusters differ."""
+    members: dict[Hashable, list[int]] = {}
+    for i, cluster in enumerate(clusters):
+        members.setdefault(cluster, []).append(i)
+    found: Counter[str] = Counter()
+    for group in members.values():
+        for i, j in combinations(group, 2):
+            if data.labels[i] != data.labels[j]:
+                found[false_fold_type(data, i, j)] += 1
+    return {kind: found[kind] for kind in FALSE_FOLD_TYPES}
+
+
+def negative_pairs(data: syndication.SyndicationSet) -> dict[str, int]:
+    """Per negative kind: the number of same-group pairs that must stay apart."""
+    sizes = Counter((data.kinds[i], g) for i, g in enumerate(data.groups) if g)
+    out = dict.fromkeys(syndication.NEGATIVE_KINDS, 0)
+    for (kind, _), n in sizes.items():
+        out[kind] += n * (n - 1) // 2
+    return out
+
+
+def same_story_share(
+    data: syndication.SyndicationSet, stories: Sequence[Hashable]
+) -> dict[str, list[int]]:
+    """Per negative kind and for copies: [pairs put in one story, pairs]."""
+    out: dict[str, list[int]] = {kind: [0, 0] for kind in (*syndication.NEGATIVE_KINDS, "copies")}
+    original = {data.labels[i]: i for i, kind in enumerate(data.kinds) if kind == "original"}
+    by_group: dict[str, list[int]] = {}
+    for i, group in enumerate(data.groups):
+        if group:
+            by_group.setdefault(group, []).append(i)
+        elif data.kinds[i] in syndication.COPY_KINDS:
+            out["copies"][0] += stories[i] == stories[original[data.labels[i]]]
+            out["copies"][1] += 1
+    for members in by_group.values():
+        for i, j in combinations(members, 2):
+            out[data.kinds[i]][0] += stories[i] == stories[j]
+            out[data.kinds[i]][1] += 1
+    return out
+
+
+def copy_of_right(data: syndication.SyndicationSet, folding: Folding) -> list[int]:
+    """[folded copies whose ``copy_of`` names their gold original, copies folded with it]."""
+    if folding.copy_of is None:
+        return []
+    original = {data.labels[i]: i for i, kind in enumerate(data.kinds) if kind == "original"}
+    folded = [
+        i
+        for i, kind in enumerate(data.kinds)
+        if kind in syndication.COPY_KINDS
+        and folding.copy[i] == folding.copy[original[data.labels[i]]]
+    ]
+    # an original's id is its gold label
+    return [sum(folding.copy_of[i] == data.labels[i] for i in folded), len(folded)]
+
+
+@dataclass
+class CopyReport:
+    """One system's figures on the syndication set."""
+
+    system: str
+    available: bool = True
+    reason: str = ""
+    precision: float = math.nan
+    recall: float = math.nan
+    f1: float = math.nan
+    ari: float = math.nan
+    seconds: float = math.nan
+    misses: dict[str, list[int]] = field(default_factory=dict)
+    false_folds: dict[str, int] = field(default_factory=dict)
+    copy_of_right: list[int] = field(default_factory=list)
+    same_story: dict[str, list[int]] = field(default_factory=dict)
+
+
+def copy_report(system: str, data: syndication.SyndicationSet, folding: Folding) -> CopyReport:
+    """Score one system's copy clusters against the gold clusters."""
+    p, r, f1 = pairwise_prf(data.labels, folding.copy)
+    return CopyReport(
+        system=system,
+        precision=p,
+        recall=r,
+        f1=f1,
+        ari=adjusted_rand_index(data.labels, folding.copy),
+        seconds=folding.seconds,
+        misses=copy_misses(data, folding.copy),
+        false_folds=false_folds(data, folding.copy),
+        copy_of_right=copy_of_right(data, folding),
+        same_story=same_story_share(data, folding.story) if folding.story else {},
+    )
+
+
+# ---- story level
+
+
+@dataclass
+class StoryReport:
+    """Story-level figures of one score on the SemEval pairs."""
+
+    system: str
+    score: str
+    threshold: float
+    auc: float
+    auc_related: float
+    precision: float
+    recall: float
+    best_f1: float
+    best_threshold: float
+    pearson: float
+    same: int
+    different: int
+    pairs: int
+
+
+def idf_of(profiles: Sequence[Mapping[str, float]]) -> dict[str, float]:
+    """newsfold's idf, ``log((N + 2) / (df + 1)) + 1``, over a set of term profiles."""
+    df = Counter(term for profile in profiles for term in profile)
+    total = len(profiles)
+    return {term: math.log((total + 2) / (n + 1)) + 1.0 for term, n in df.items()}
+
+
+def story_scores(
+    pairs: Sequence[tuple[str, str]],
+    background: Sequence[str] = (),
+    titles: Mapping[str, str] | None = None,
+) -> list[float]:
+    """``story_score`` of each text pair, idf over the distinct texts (and the background)."""
+    texts = list(dict.fromkeys([*(t for pair in pairs for t in pair), *background]))
+    titles = titles or {}
+    profiles = {text: salient_terms(text, titles.get(text, "")) for text in texts}
+    idf = idf_of(list(profiles.values()))
+    return [story_score(profiles[a], profiles[b], idf) for a, b in pairs]
+
+
+def shingle_jaccard(a: str, b: str) -> float:
+    """Exact Jaccard of two texts' plain word 5-shingle sets."""
+    sa, sb = plain_shingles(a), plain_shingles(b)
+    return len(sa & sb) / len(sa | sb) if sa | sb else 0.0
+
+
+def story_report(
+    system: str, score: str, scores: Sequence[float], overall: Sequence[float], threshold: float
+) -> StoryReport:
+    """AUC, P/R at the threshold, best F1 on the clear pairs; Pearson r on all pairs."""
+    clear = [
+        (s, o <= syndication.SAME_STORY_MAX)
+        for s, o in zip(scores, overall, strict=True)
+        if o <= syndication.SAME_STORY_MAX or o >= syndication.DIFFERENT_STORY_MIN
+    ]
+    s_clear, y_clear = [s for s, _ in clear], [y for _, y in clear]
+    related = [
+        (s, o <= syndication.SAME_STORY_MAX)
+        for s, o in zip(scores, overall, strict=True)
+        if o <= syndication.SAME_STORY_MAX or RELATED_MIN <= o < syndication.DIFFERENT_STORY_MIN
+    ]
+    precision, recall = precision_recall_at(s_clear, y_clear, threshold)
+    f1, best = best_f1(s_clear, y_clear)
+    return StoryReport(
+        system=system,
+        score=score,
+        threshold=threshold,
+        auc=roc_auc(s_clear, y_clear),
+        auc_related=roc_auc([s for s, _ in related], [y for _, y in related]),
+        precision=precision,
+        recall=recall,
+        best_f1=f1,
+        best_threshold=best,
+        pearson=pearson(scores, overall),
+        same=sum(y_clear),
+        different=len(y_clear) - sum(y_clear),
+        pairs=len(scores),
+    )
+
+
+# ---- seed pair
+
+
+def load_seeds(folder: Path = SEEDS_DIR) -> list[tuple[str, str]]:
+    """The seed articles as (title, text): the first line of each file is its title."""
+    out = []
+    for path in sorted(folder.glob("*.txt")):
+        title, _, text = path.read_text(encoding="utf-8").partition("\n")
+        out.append((title.strip(), text.strip()))
+    return out
+
+
+@dataclass
+class SeedReport:
+    """The seed pair as each stage sees it."""
+
+    available: bool = True
+    reason: str = ""
+    story_score: float = math.nan
+    story_score_raw: float = math.nan
+    shingle_jaccard: float = math.nan
+    one_story: bool | None = None
+    two_copy_clusters: bool | None = None
+    fold_reason: str = ""
+
+
+def seed_report(background: Sequence[str], folder: Path = SEEDS_DIR) -> SeedReport:
+    """Story score and ``newsfold fold`` verdict of the seed pair (cleaned as the crawl cleans)."""
+    seeds = load_seeds(folder) if folder.is_dir() else []
+    if len(seeds) != 2:
+        return SeedReport(available=False, reason=f"expected 2 seed files in {folder}")
+    cleaner = Cleaner()
+    cleaned = [cleaner.clean(text).text for _, text in seeds]
+    raw = [text for _, text in seeds]
+    titles = {text: seeds[i][0] for texts in (cleaned, raw) for i, text in enumerate(texts)}
+    report = SeedReport(
+        story_score=story_scores([(cleaned[0], cleaned[1])], background, titles)[0],
+        story_score_raw=story_scores([(raw[0], raw[1])], background, titles)[0],
+        shingle_jaccard=shingle_jaccard(cleaned[0], cleaned[1]),
+    )
+    docs = [
+        {"id": f"seed-{i}", "title": title, "text": text, "published": "2024-03-01T12:00:00+00:00"}
+        for i, ((title, _), text) in enumerate(zip(seeds, cleaned, strict=True))
+    ]
+    try:
+        folding = run_newsfold(docs)
+    except Unavailable as exc:
+        report.fold_reason = str(exc)
+        return report
+    report.one_story = folding.story is not None and folding.story[0] == folding.story[1]
+    report.two_copy_clusters = folding.copy[0] != folding.copy[1]
+    return report
+
+
+# ---- the run
+
+
+@dataclass
+class Results:
+    """Every figure of one benchmark run."""
+
+    seed: int
+    documents: int = 0
+    gold_clusters: int = 0
+    copies: int = 0
+    negative_pairs: dict[str, int] = field(default_factory=dict)
+    copy_kinds: dict[str, int] = field(default_factory=dict)
+    copy_reports: list[CopyReport] = field(default_factory=list)
+    story_reports: list[StoryReport] = field(default_factory=list)
+    seed_pair: SeedReport | None = None
+    seconds: float = 0.0
+
+
+def evaluate_copies(data: syndication.SyndicationSet) -> list[CopyReport]:
+    """newsfold through its CLI and the MinHash-LSH baselines on one syndication set."""
+    reports = []
+    try:
+        reports.append(copy_report(NEWSFOLD, data, run_newsfold(data.docs)))
+    except Unavailable as exc:
+        reports.append(CopyReport(NEWSFOLD, available=False, reason=str(exc)))
+    for threshold in LSH_THRESHOLDS:
+        name = f"minhash-lsh@{threshold}"
+        reports.append(copy_report(name, data, run_minhash_lsh(data.docs, threshold)))
+    return reports
+
+
+def evaluate_stories(
+    pairs: Sequence[syndication.StoryPair], story_threshold: float
+) -> list[StoryReport]:
+    """newsfold's story score and the shingle Jaccard on the English SemEval pairs."""
+    texts = [(p.text1, p.text2) for p in pairs]
+    overall = [p.overall for p in pairs]
+    reports = [story_report(NEWSFOLD, "story_score", story_scores(texts), overall, story_threshold)]
+    jaccards = [shingle_jaccard(a, b) for a, b in texts]
+    reports.extend(
+        story_report(f"minhash-lsh@{t}", "5-shingle Jaccard", jaccards, overall, t)
+        for t in LSH_THRESHOLDS
+    )
+    return reports
+
+
+def run(root: Path, seed: int = syndication.DEFAULT_SEED) -> Results:
+    """Build the set, run every system and score them."""
+    start = time.perf_counter()
+    data = syndication.load_set(root, seed)
+    pairs = syndication.load_story_pairs(root)
+    results = Results(
+        seed=seed,
+        documents=len(data.docs),
+        gold_clusters=len(set(data.labels)),
+        copies=sum(k in syndication.COPY_KINDS for k in data.kinds),
+        negative_pairs=negative_pairs(data),
+        copy_kinds={k: data.kinds.count(k) for k in syndication.COPY_KINDS},
+    )
+    results.copy_reports = evaluate_copies(data)
+    threshold = load_config().fold.story_threshold
+    results.story_reports = evaluate_stories(pairs, threshold)
+    results.seed_pair = seed_report([t for p in pairs for t in (p.text1, p.text2)])
+    results.seconds = time.perf_counter() - start
+    return results
+
+
+# ---- output
+
+
+def _num(value: float, digits: int = 3) -> str:
+    """A figure, or "n/a"."""
+    return (
+        "n/a"
+        if value is None or (isinstance(value, float) and math.isnan(value))
+        else f"{value:.{digits}f}"
+    )
+
+
+def _frac(pair: Sequence[int]) -> str:
+    """``a/b``, or "—" when there is nothing to count."""
+    return f"{pair[0]}/{pair[1]}" if pair and pair[1] else "—"
+
+
+def table_rows(results: Results) -> list[list[str]]:
+    """The table's rows: a label, then one cell per system; a one-cell row is a heading."""
+    header = ["", *(r.system for r in results.copy_reports)]
+    return [
+        header,
+        *_copy_rows(results),
+        *_story_rows(results.story_reports),
+        *_seed_rows(results.seed_pair, len(header) - 1),
+    ]
+
+
+def _copy_rows(results: Results) -> list[list[str]]:
+    """The syndication-set rows."""
+    reports = results.copy_reports
+    heading = (
+        f"SYNDICATION SET: {results.documents} docs, {results.gold_clusters} gold clusters, "
+        f"{results.copies} copies, seed {results.seed}"
+    )
+    rows: list[list[str]] = [[heading]]
+    rows.extend([f"{r.system} unavailable: {r.reason}"] for r in reports if not r.available)
+    figures = {"precision": "pairwise precision", "recall": "pairwise recall", "f1": "pairwise F1"}
+    figures["ari"] = "adjusted Rand index"
+    rows.extend(
+        [label, *(_num(getattr(r, attr)) for r in reports)] for attr, label in figures.items()
+    )
+    rows.append(["seconds (CLI: with start-up)", *(_num(r.seconds, 1) for r in reports)])
+    rows.append(["copy_of names the original", *(_frac(r.copy_of_right) for r in reports)])
+    rows.extend(
+        [f"missed copies: {kind} (of {n})", *(_frac(r.misses.get(kind, [])) for r in reports)]
+        for kind, n in results.copy_kinds.items()
+    )
+    for kind in FALSE_FOLD_TYPES:
+        n = results.negative_pairs.get(kind)
+        label = f"false-fold pairs: {kind}" + (f" (of {n})" if n else "")
+        rows.append([label, *(str(r.false_folds.get(kind, "n/a")) for r in reports)])
+    rows.extend(
+        [f"one story: {kind} pairs", *(_frac(r.same_story.get(kind, [])) for r in reports)]
+        for kind in (*syndication.NEGATIVE_KINDS, "copies")
+    )
+    return rows
+
+
+def _story_rows(reports: Sequence[StoryReport]) -> list[list[str]]:
+    """The SemEval story-level rows."""
+    if not reports:
+        return []
+    s = reports[0]
+    heading = (
+        f"SEMEVAL EN STORY PAIRS: {s.pairs} pairs, {s.same} same (Overall <= 1.5), "
+        f"{s.different} different (>= 3.5)"
+    )
+    best = [f"{_num(r.best_f1)} ({_num(r.best_threshold)})" for r in reports]
+    return [
+        [heading],
+        ["score", *(r.score for r in reports)],
+        ["ROC AUC", *(_num(r.auc) for r in reports)],
+        ["ROC AUC, same vs related (2.5-3.5)", *(_num(r.auc_related) for r in reports)],
+        ["threshold (config / LSH)", *(_num(r.threshold, 2) for r in reports)],
+        ["precision at threshold", *(_num(r.precision) for r in reports)],
+        ["recall at threshold", *(_num(r.recall) for r in reports)],
+        ["best F1 (at threshold)", *best],
+        ["Pearson r vs Overall (all)", *(_num(r.pearson) for r in reports)],
+    ]
+
+
+def _seed_rows(seed: SeedReport | None, width: int) -> list[list[str]]:
+    """The seed pair's rows (newsfold column; Jaccard under the baselines)."""
+    if seed is None:
+        return []
+    rows = [["SEED PAIR (shared/seeds, cleaned)"]]
+    if not seed.available:
+        return [*rows, [f"unavailable: {seed.reason}"]]
+    verdict = (
+        seed.fold_reason
+        or f"one story: {_yes(seed.one_story)}, two copy clusters: {_yes(seed.two_copy_clusters)}"
+    )
+    rows.append(
+        [
+            "story score (raw text)",
+            f"{_num(seed.story_score)} ({_num(seed.story_score_raw)})",
+            *[f"J5 {_num(seed.shingle_jaccard)}"] * (width - 1),
+        ]
+    )
+    rows.append([f"newsfold fold on the pair: {verdict}"])
+    return rows
+
+
+def _yes(value: bool | None) -> str:
+    """yes / no / n/a."""
+    return "n/a" if value is None else ("yes" if value else "NO")
+
+
+def render_table(rows: Sequence[Sequence[str]]) -> str:
+    """Fixed-width text; a one-cell row is a section heading."""
+    cells = [row for row in rows if len(row) > 1]
+    widths = [
+        max(len(row[i]) for row in cells if i < len(row)) for i in range(max(map(len, cells)))
+    ]
+    lines = []
+    for row in rows:
+        if len(row) == 1:
+            lines.append(row[0])
+            continue
+        parts = [row[0].ljust(widths[0]), *(c.rjust(widths[i + 1]) for i, c in enumerate(row[1:]))]
+        lines.append("  ".join(parts).rstrip())
+    return "\n".join(lines)
+
+
+def to_json(results: Results) -> str:
+    """Every figure as JSON (NaN written as null)."""
+
+    def clean(value: Any) -> Any:
+        if isinstance(value, float) and (math.isnan(value) or math.isinf(value)):
+            return None
+        if isinstance(value, dict):
+            return {k: clean(v) for k, v in value.items()}
+        if isinstance(value, list):
+            return [clean(v) for v in value]
+        return value
+
+    return json.dumps(clean(asdict(results)), indent=2)
+
+
+def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
+    """Command-line options."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seed", type=int, default=syndication.DEFAULT_SEED, help="generator seed")
+    parser.add_argument("--json", type=Path, help="write every figure to this JSON file")
+    return parser.parse_args(argv)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the benchmark and print the table."""
+    args = parse_args(argv)
+    root = default_benchdata_root()
+    reason = syndication.missing_reason(root)
+    if reason:
+        print(f"skipped: {reason}")
+        return 0
+    results = run(root, args.seed)
+    print(render_table(table_rows(results)))
+    print(f"\n{results.seconds:.1f} s in all")
+    if args.json:
+        args.json.write_text(to_json(results) + "\n", encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
