@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import re
 import unicodedata
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -31,6 +31,17 @@ STOPWORDS = frozenset(
     may june july august september october november december mr ms mrs however meanwhile
     still yet since while though although""".split()
 )
+
+
+# Terms so common in AI-industry news that sharing them says nothing about the story.
+DOMAIN_COMMON = frozenset(
+    """ai ceo cto us uk eu gpu gpus llm llms api chatgpt openai google microsoft meta nvidia
+    amazon apple tech company companies model models news inc ltd co read share""".split()
+)
+# Content words join a story profile at this weight per mention (a name mention weighs 1).
+WORD_WEIGHT = 0.25
+WORD_TERMS = 20
+WORD_PREFIX = "~"
 
 
 def normalise(text: str) -> str:
@@ -143,7 +154,16 @@ def salient_terms(text: str, title: str = "", limit: int = 40) -> dict[str, floa
         if token not in STOPWORDS and len(token) > 2 and not token.isdigit():
             weights[token] += 0.5
     top = sorted(weights.items(), key=lambda kv: (-kv[1], kv[0]))[:limit]
-    return {term: round(weight, 3) for term, weight in top}
+    terms = {term: round(weight, 3) for term, weight in top}
+    # Rewrites often share no names but do share their vocabulary: add the commonest content words.
+    content = Counter(
+        w
+        for w in words(text)
+        if len(w) > 2 and w not in STOPWORDS and w not in DOMAIN_COMMON and not w.isdigit()
+    )
+    for word, count in content.most_common(WORD_TERMS):
+        terms[f"{WORD_PREFIX}{word}"] = round(WORD_WEIGHT * count, 3)
+    return terms
 
 
 def _clean_word(token: str) -> str:

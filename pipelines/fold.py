@@ -10,17 +10,12 @@ from typing import Any
 import numpy as np
 
 from config.schema import FoldConfig
-from pipelines.features import Fingerprint, Fingerprinter, containment, jaccard
+from pipelines.features import DOMAIN_COMMON, Fingerprint, Fingerprinter, containment, jaccard
 from storage.base import ArticleRecord, Candidate, FoldIndex, Sighting
 from storage.times import shift
 
 logger = logging.getLogger(__name__)
 
-# Terms so common in AI-industry news that sharing them says nothing about the story.
-DOMAIN_COMMON = frozenset(
-    """ai ceo cto us uk eu gpu gpus llm llms api chatgpt openai google microsoft meta nvidia
-    amazon apple tech company companies model models news inc ltd co read share""".split()
-)
 STORY_QUERY_TERMS = 20
 CANDIDATE_LIMIT = 50
 
