@@ -10,19 +10,21 @@ from rich.table import Table
 from storage.base import StoryView
 
 SUMMARY_COLUMNS = (
-    ("pages fetched", "fetched"),
-    ("articles stored", "stored"),
-    ("copies folded", "copies"),
+    ("fetched", "fetched"),
+    ("stored", "stored"),
+    ("copies", "copies"),
     ("stories", "stories"),
-    ("off-topic skipped", "offtopic"),
+    ("off-topic", "offtopic"),
     ("errors", "errors"),
 )
 
 
 def summary_table(counts: dict[str, dict[str, int]], title: str = "newsfold run") -> Table:
     """One row per source and a total row."""
-    table = Table(title=title)
-    table.add_column("source")
+    table = Table(
+        title=title, caption="fetched: pages; stored: new articles; copies: folded into one"
+    )
+    table.add_column("source", no_wrap=True)
     for label, _ in SUMMARY_COLUMNS:
         table.add_column(label, justify="right")
     totals = dict.fromkeys((key for _, key in SUMMARY_COLUMNS), 0)

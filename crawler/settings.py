@@ -37,6 +37,7 @@ def scrapy_settings(config: NewsfoldConfig, progress: bool = False) -> dict[str,
         "ITEM_PIPELINES": ITEM_PIPELINES,
         "EXTENSIONS": extensions,
         "LOG_LEVEL": crawl.log_level,
+        "LOG_FORMATTER": "crawler.logformatter.NewsfoldLogFormatter",
         "TWISTED_REACTOR": "twisted.internet.asyncioreactor.AsyncioSelectorReactor",
         "FEED_EXPORT_ENCODING": "utf-8",
     }
