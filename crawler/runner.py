@@ -41,9 +41,7 @@ def run_crawl(
     with storage.lock():
         run_id = storage.begin_run(list(sources))
         context = RunContext(config, storage, run_id, sources)
-        process = CrawlerProcess(
-            settings=scrapy_settings(config, progress), install_root_handler=True
-        )
+        process = CrawlerProcess(settings=scrapy_settings(config, progress))
         crawler = process.create_crawler(NewsSpider)
         status, message = "completed", ""
         try:
