@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, HttpUrl, field_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, HttpUrl, field_validator
 
 
 class _Section(BaseModel):
@@ -83,6 +83,38 @@ class FoldConfig(_Section):
         return bands
 
 
+def _check_cron(expr: str) -> str:
+    """A crontab expression APScheduler accepts, or "off"."""
+    from crawler.cron import OFF, crontab_trigger
+
+    expr = " ".join(expr.split())
+    if expr != OFF:
+        crontab_trigger(expr)
+    return expr
+
+
+def _check_zone(name: str) -> str:
+    """An IANA time zone name."""
+    from crawler.cron import zone
+
+    zone(name)
+    return name
+
+
+class ScheduleConfig(_Section):
+    """When `newsfold serve` crawls each source group, and how it runs, stops and reports."""
+
+    timezone: Annotated[str, AfterValidator(_check_zone)] = "UTC"
+    # group -> 5-field crontab (minute hour day month weekday), or 6 fields with seconds first
+    groups: dict[str, Annotated[str, AfterValidator(_check_cron)]] = Field(default_factory=dict)
+    misfire_grace_seconds: int = Field(1800, ge=1, le=86_400)
+    max_run_seconds: int = Field(1800, ge=1, le=86_400)
+    stop_grace_seconds: int = Field(30, ge=0, le=3600)
+    status_max_age_hours: float = Field(6, gt=0, le=8760)
+    metrics_host: str = Field("127.0.0.1", min_length=1)
+    metrics_port: int = Field(9410, ge=0, le=65_535)
+
+
 class NewsfoldConfig(_Section):
     """The whole configuration."""
 
@@ -91,6 +123,7 @@ class NewsfoldConfig(_Section):
     clean: CleanConfig = CleanConfig()
     relevance: RelevanceConfig = RelevanceConfig()
     fold: FoldConfig = FoldConfig()
+    schedule: ScheduleConfig = ScheduleConfig()
     sources: dict[str, SourceConfig] = Field(default_factory=dict)
 
     def enabled_sources(self, names: list[str] | None = None) -> dict[str, SourceConfig]:

@@ -6,6 +6,7 @@ import argparse
 import importlib
 import sys
 from collections.abc import Sequence
+from typing import Any
 
 from rich.console import Console
 
@@ -26,6 +27,11 @@ COMMANDS = {
     "extract": "crawler.commands:extract",
     "fold": "crawler.commands:fold",
     "stories": "crawler.commands:stories",
+    "export": "crawler.export:export",
+    "serve": "crawler.service:serve",
+    "schedule": "crawler.schedule:schedule",
+    "runs": "crawler.history:runs",
+    "status": "crawler.history:status",
 }
 
 
@@ -69,7 +75,45 @@ def build_parser() -> argparse.ArgumentParser:
     stories.add_argument("--since", help="only stories published on or after this date (ISO)")
     stories.add_argument("--limit", type=int, default=20)
     stories.add_argument("--format", choices=("table", "json"), default="table")
+
+    export = sub.add_parser(
+        "export", help="folded articles as JSONL, CSV or Parquet, incrementally by cursor"
+    )
+    _store_options(export)
+    export.add_argument("--format", choices=("jsonl", "csv", "parquet"), default="jsonl")
+    export.add_argument("--output", required=True, metavar="PATH", help="file to write")
+    export.add_argument(
+        "--since", metavar="CURSOR", help="only articles changed after this printed cursor"
+    )
+    export.add_argument("--force", action="store_true", help="replace PATH if it exists")
+    _service_commands(sub)
     return parser
+
+
+def _service_commands(sub: Any) -> None:
+    """The scheduled service and its history and health commands."""
+    serve = sub.add_parser("serve", help="crawl each source group on its cron schedule")
+    _store_options(serve)
+    schedule = sub.add_parser("schedule", help="print the schedule and next runs; start nothing")
+    schedule.add_argument("--config", help="TOML config file overriding the packaged defaults")
+    schedule.add_argument("--count", type=int, default=3, help="next runs shown per group")
+    runs = sub.add_parser("runs", help="the latest runs: start, duration, status, counts, errors")
+    _store_options(runs)
+    runs.add_argument("--limit", type=int, default=20)
+    runs.add_argument("--format", choices=("table", "json"), default="table")
+    runs.add_argument(
+        "--details", action="store_true", help="each run with its counts by source and errors"
+    )
+    status = sub.add_parser(
+        "status", help="the last runs; exit 1 if the last failed or none completed recently"
+    )
+    _store_options(status)
+    status.add_argument(
+        "--max-age",
+        type=float,
+        metavar="HOURS",
+        help="a completed run must be this recent (default: [schedule] status_max_age_hours)",
+    )
 
 
 def _store_options(parser: argparse.ArgumentParser) -> None:
@@ -87,13 +131,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         handler = getattr(importlib.import_module(module), name)
         return int(handler(args, console))
     except ConfigError as exc:
-        console.print(f"[red]newsfold: {exc}[/red]", highlight=False)
+        console.print(f"newsfold: {exc}", style="red", markup=False, highlight=False)
         return EXIT_CONFIG
     except StoreLocked as exc:
-        console.print(f"[red]newsfold: {exc}[/red]", highlight=False)
+        console.print(f"newsfold: {exc}", style="red", markup=False, highlight=False)
         return EXIT_LOCKED
     except StorageError as exc:
-        console.print(f"[red]newsfold: {exc}[/red]", highlight=False)
+        console.print(f"newsfold: {exc}", style="red", markup=False, highlight=False)
         return EXIT_STORE
 
 

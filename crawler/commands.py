@@ -68,7 +68,9 @@ def run(args: argparse.Namespace, console: Console) -> int:
         summary_table(summary.counts, f"newsfold run {summary.run_id}: {summary.status}")
     )
     if summary.status != "completed":
-        console.print(f"[red]run {summary.run_id} {summary.status}: {summary.message}[/red]")
+        console.print(
+            f"run {summary.run_id} {summary.status}: {summary.message}", style="red", markup=False
+        )
         return EXIT_FAILED
     return EXIT_OK
 
@@ -216,11 +218,13 @@ def _fold_inputs(path: str, console: Console) -> Iterator[tuple[int, dict[str, A
                 if not isinstance(doc, dict) or "id" not in doc:
                     raise ValueError("needs an object with an 'id'")
             except ValueError as exc:
-                console.print(f"[yellow]{path}:{number}: skipped: {exc}[/yellow]")
+                console.print(f"{path}:{number}: skipped: {exc}", style="yellow", markup=False)
                 continue
             if str(doc["id"]) in seen:
                 console.print(
-                    f"[yellow]{path}:{number}: skipped: duplicate id {doc['id']!r}[/yellow]"
+                    f"{path}:{number}: skipped: duplicate id {doc['id']!r}",
+                    style="yellow",
+                    markup=False,
                 )
                 continue
             seen.add(str(doc["id"]))

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import abc
-from collections.abc import Iterator, Sequence
+from collections.abc import Generator, Iterator, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from typing import Any
@@ -227,6 +227,28 @@ class Storage(abc.ABC):
     @abc.abstractmethod
     def doc_assignments(self) -> Iterator[tuple[str, int, str, int | None]]:
         """Every sighting as (doc id, article id, original's doc id, story id)."""
+
+    @abc.abstractmethod
+    def initialised(self) -> bool:
+        """Whether the store exists already (some migration was applied)."""
+
+    @abc.abstractmethod
+    def store_id(self) -> str:
+        """The store's random identity, written when its schema is made; cursors carry it."""
+
+    @abc.abstractmethod
+    def last_change(self) -> int:
+        """The newest change number handed out; every write that changes an article takes one."""
+
+    @abc.abstractmethod
+    def changed_articles(
+        self, after: int, batch_size: int = 500
+    ) -> Generator[tuple[int, dict[str, Any]], None, None]:
+        """(change number, export row) of articles changed after ``after``, oldest change first.
+
+        Read from one snapshot: every article of a change number is in, or none. A row holds the
+        article's fields, ``story_id``, ``copy_count``, ``sightings`` and ``merged_ids``.
+        """
 
     @abc.abstractmethod
     def close(self) -> None:

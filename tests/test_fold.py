@@ -1,7 +1,9 @@
-"""Folding on a real SQLite store: copies, teasers, footers, merges, election, persistence."""
+"""Folding on real stores (SQLite and PostgreSQL): copies, teasers, footers, merges, election."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import ExitStack
 from pathlib import Path
 
 import pytest
@@ -9,8 +11,10 @@ import pytest
 from config.schema import FoldConfig
 from pipelines.fold import Folder, FoldResult
 from pipelines.store import ingest
+from storage import StorageError, open_storage
 from storage.base import ArticleRecord, Sighting
-from storage.sqlite import SQLiteStorage
+from storage.scratch import scratch_schema
+from storage.sql import SQLStorage
 
 BODY = (
     "Helix Labs has agreed to buy 24,000 accelerators from Corvid Systems in a deal worth about "
@@ -42,15 +46,30 @@ FOOTER = (
 )
 
 
+@pytest.fixture(params=["sqlite", "postgresql"])
+def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A new store's URL: a SQLite file, or a throwaway schema on the test PostgreSQL."""
+    if request.param == "sqlite":
+        yield str(tmp_path / "fold.db")
+        return
+    with ExitStack() as stack:
+        try:
+            url = stack.enter_context(scratch_schema())
+        except StorageError as exc:
+            pytest.skip(f"PostgreSQL not reachable: {exc}")
+        yield url
+
+
 @pytest.fixture
-def store(tmp_path: Path) -> SQLiteStorage:
-    storage = SQLiteStorage(tmp_path / "fold.db")
-    storage.migrate()
-    return storage
+def store(store_url: str) -> Iterator[SQLStorage]:
+    storage = open_storage(store_url)
+    assert isinstance(storage, SQLStorage)
+    yield storage
+    storage.close()
 
 
 def fold(
-    storage: SQLiteStorage,
+    storage: SQLStorage,
     folder: Folder,
     doc_id: str,
     text: str,
@@ -84,9 +103,7 @@ def folder() -> Folder:
     return Folder(FoldConfig())
 
 
-def test_copy_with_new_credit_and_dropped_sentence_folds(
-    store: SQLiteStorage, folder: Folder
-) -> None:
+def test_copy_with_new_credit_and_dropped_sentence_folds(store: SQLStorage, folder: Folder) -> None:
     first = fold(store, folder, "wire", BODY)
     copy = fold(store, folder, "partner", "(Compute Wire) — " + BODY.rsplit(". ", 2)[0] + ".")
     assert first.kind == "new" and copy.kind == "copy"
@@ -94,14 +111,14 @@ def test_copy_with_new_credit_and_dropped_sentence_folds(
     assert store.count("articles") == 1 and store.count("sightings") == 2
 
 
-def test_exact_copy_under_many_ids_is_one_article(store: SQLiteStorage, folder: Folder) -> None:
+def test_exact_copy_under_many_ids_is_one_article(store: SQLStorage, folder: Folder) -> None:
     results = [fold(store, folder, f"site{i}", BODY) for i in range(5)]
     assert {r.article_id for r in results} == {results[0].article_id}
     assert [r.kind for r in results] == ["new"] + ["copy"] * 4
 
 
 def test_shared_house_footer_does_not_fold_different_stories(
-    store: SQLiteStorage, folder: Folder
+    store: SQLStorage, folder: Folder
 ) -> None:
     a = fold(store, folder, "ledger-a", BODY + " " + FOOTER)
     b = fold(store, folder, "ledger-b", OTHER + " " + FOOTER)
@@ -109,30 +126,31 @@ def test_shared_house_footer_does_not_fold_different_stories(
     assert b.kind == "new"
 
 
-def test_state_persists_across_processes(tmp_path: Path, folder: Folder) -> None:
-    path = tmp_path / "persist.db"
-    today = SQLiteStorage(path)
-    today.migrate()
+def test_state_persists_across_processes(store_url: str, folder: Folder) -> None:
+    today = open_storage(store_url)
     first = fold(today, folder, "wire", BODY)
     today.close()
-    tomorrow = SQLiteStorage(path)
-    tomorrow.migrate()
+    tomorrow = open_storage(store_url)
     copy = fold(
         tomorrow, Folder(FoldConfig()), "late", BODY + " Updated.", "2026-11-18T09:00:00+00:00"
     )
     assert copy.kind == "copy" and copy.article_id == first.article_id
 
 
-def test_earlier_sighting_becomes_the_original(store: SQLiteStorage, folder: Folder) -> None:
+def test_earlier_sighting_becomes_the_original(store: SQLStorage, folder: Folder) -> None:
     fold(store, folder, "late", BODY, "2026-11-17T12:00:00+00:00")
     fold(store, folder, "early", BODY + " More.", "2026-11-17T08:00:00+00:00")
     assignments = {doc: orig for doc, _, orig, _ in store.doc_assignments()}
     assert assignments == {"late": "early", "early": "early"}
-    row = store.conn.execute("SELECT url, text FROM articles").fetchone()
-    assert row["url"] == "https://early.example/a" and row["text"].endswith("More.")
+    row = store.db.fetchone("SELECT url, text FROM articles")
+    assert (
+        row is not None
+        and row["url"] == "https://early.example/a"
+        and row["text"].endswith("More.")
+    )
 
 
-def test_bridging_copy_merges_two_articles(store: SQLiteStorage) -> None:
+def test_bridging_copy_merges_two_articles(store: SQLStorage) -> None:
     # Two bands of two rows each: candidates at Jaccard 0.35 are found with certainty here.
     folder = Folder(FoldConfig(bands=64))
     a = fold(store, folder, "helix", BODY)
@@ -142,26 +160,26 @@ def test_bridging_copy_merges_two_articles(store: SQLiteStorage) -> None:
     assert bridge.kind == "copy"
     assert store.count("articles") == 1
     assert {art for _, art, _, _ in store.doc_assignments()} == {bridge.article_id}
-    bands = store.conn.execute("SELECT DISTINCT article_id FROM lsh_bands").fetchall()
-    assert [row[0] for row in bands] == [bridge.article_id]
+    bands = store.db.fetchall("SELECT DISTINCT article_id FROM lsh_bands")
+    assert [row["article_id"] for row in bands] == [bridge.article_id]
 
 
-def test_same_document_again_changes_nothing(store: SQLiteStorage, folder: Folder) -> None:
+def test_same_document_again_changes_nothing(store: SQLStorage, folder: Folder) -> None:
     fold(store, folder, "wire", BODY)
     again = fold(store, folder, "wire", BODY)
     assert again.kind == "seen"
     assert store.count("sightings") == 1
 
 
-def test_same_url_new_text_is_a_revision(store: SQLiteStorage, folder: Folder) -> None:
+def test_same_url_new_text_is_a_revision(store: SQLStorage, folder: Folder) -> None:
     first = fold(store, folder, "wire", BODY)
     revised = fold(store, folder, "wire", BODY.replace("6 percent", "7 percent"))
     assert revised.kind == "revision" and revised.article_id == first.article_id
-    assert store.conn.execute("SELECT COUNT(*) FROM revisions").fetchone()[0] == 1
-    assert "7 percent" in store.conn.execute("SELECT text FROM articles").fetchone()[0]
+    assert store.count("revisions") == 1
+    assert "7 percent" in store.db.scalar("SELECT text FROM articles")
 
 
-def test_rewrite_joins_story_not_copy(store: SQLiteStorage, folder: Folder) -> None:
+def test_rewrite_joins_story_not_copy(store: SQLStorage, folder: Folder) -> None:
     rewrite = (
         "Reno will host one of the year's largest private AI clusters: Helix Labs is paying "
         "Corvid Systems roughly $1.2 billion for 24,000 accelerators. Dana Okafor, who runs "
@@ -177,7 +195,7 @@ def test_rewrite_joins_story_not_copy(store: SQLiteStorage, folder: Folder) -> N
     assert c.story_id != a.story_id
 
 
-def test_story_window_keeps_old_stories_apart(store: SQLiteStorage, folder: Folder) -> None:
+def test_story_window_keeps_old_stories_apart(store: SQLStorage, folder: Folder) -> None:
     a = fold(
         store, folder, "wire", BODY, "2026-01-01T00:00:00+00:00", "Helix Labs buys Corvid chips"
     )
@@ -192,13 +210,13 @@ def test_story_window_keeps_old_stories_apart(store: SQLiteStorage, folder: Fold
     assert a.story_id != b.story_id
 
 
-def test_changed_minhash_params_are_refused(store: SQLiteStorage) -> None:
+def test_changed_minhash_params_are_refused(store: SQLStorage) -> None:
     store.check_fold_params(Folder(FoldConfig()).params)
     with pytest.raises(Exception, match="signatures made with"):
         store.check_fold_params(Folder(FoldConfig(num_perm=64, bands=16)).params)
 
 
-def test_failed_transaction_leaves_nothing(store: SQLiteStorage, folder: Folder) -> None:
+def test_failed_transaction_leaves_nothing(store: SQLStorage, folder: Folder) -> None:
     class Boom(Exception):
         pass
 

@@ -1,0 +1,79 @@
+"""Source groups and their cron schedules: the `newsfold schedule` command."""
+
+from __future__ import annotations
+
+import argparse
+from dataclasses import dataclass
+from datetime import datetime
+
+from apscheduler.triggers.cron import CronTrigger
+from rich.console import Console
+from rich.table import Table
+
+from config.schema import NewsfoldConfig
+from crawler.cli import EXIT_OK, load
+from crawler.cron import OFF, crontab_trigger, next_fire_times, zone
+
+
+@dataclass(frozen=True)
+class Group:
+    """A source group with its schedule."""
+
+    name: str
+    cron: str
+    trigger: CronTrigger
+    sources: list[str]
+
+
+def scheduled_groups(config: NewsfoldConfig) -> tuple[list[Group], dict[str, list[str]]]:
+    """The groups with a schedule and enabled sources, and the enabled sources left unscheduled."""
+    tz = zone(config.schedule.timezone)
+    members: dict[str, list[str]] = {}
+    for name, source in config.enabled_sources().items():
+        members.setdefault(source.group, []).append(name)
+    crons = config.schedule.groups
+    groups = [
+        Group(name, cron, crontab_trigger(cron, tz), members[name])
+        for name, cron in crons.items()
+        if cron != OFF and members.get(name)
+    ]
+    unscheduled = {name: names for name, names in members.items() if crons.get(name, OFF) == OFF}
+    return groups, unscheduled
+
+
+def schedule_table(groups: list[Group], now: datetime, count: int = 3) -> Table:
+    """Each group's cron expression, sources and next fire times."""
+    table = Table(title=f"newsfold schedule ({now.tzinfo})")
+    for column in ("group", "cron", "sources", "next runs"):
+        table.add_column(column)
+    for group in groups:
+        times = next_fire_times(group.trigger, now, count)
+        table.add_row(
+            group.name,
+            group.cron,
+            str(len(group.sources)),
+            "\n".join(time.isoformat(sep=" ") for time in times),
+        )
+    return table
+
+
+def schedule(args: argparse.Namespace, console: Console) -> int:
+    """Print the schedule and the next fire times without starting anything."""
+    config = load(args)
+    groups, unscheduled = scheduled_groups(config)
+    now = datetime.now(zone(config.schedule.timezone))
+    Console(soft_wrap=True).print(schedule_table(groups, now, args.count))
+    warn_unscheduled(console, unscheduled)
+    return EXIT_OK
+
+
+def warn_unscheduled(console: Console, unscheduled: dict[str, list[str]]) -> None:
+    """Name the enabled sources the service will not crawl."""
+    for name, sources in sorted(unscheduled.items()):
+        console.print(
+            f"group {name!r} has no schedule in schedule.groups; its sources {sources} are "
+            "crawled only by `newsfold run`",
+            style="yellow",
+            markup=False,
+            highlight=False,
+        )

@@ -1,0 +1,118 @@
+"""The connection adapter the shared SQL runs on: one subclass per SQL dialect."""
+
+from __future__ import annotations
+
+import abc
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from importlib import resources
+from typing import Any
+
+Row = dict[str, Any]
+
+
+def load_migrations(dialect: str) -> list[tuple[int, str, str]]:
+    """The packaged migrations of a dialect as (version, name, sql), in order."""
+    folder = resources.files("storage").joinpath("migrations", dialect)
+    found = []
+    for entry in folder.iterdir():
+        if entry.name.endswith(".sql"):
+            version, _, name = entry.name[:-4].partition("_")
+            found.append((int(version), name, entry.read_text(encoding="utf-8")))
+    return sorted(found)
+
+
+class Database(abc.ABC):
+    """One connection: ``?`` placeholders, rows as dicts, explicit transactions.
+
+    The shared SQL sticks to what SQLite (3.35+) and PostgreSQL both run: ``RETURNING``,
+    ``ON CONFLICT`` upserts, row values and ``CASE``; anything else belongs to a dialect.
+    """
+
+    dialect: str  # the migrations folder
+    name: str  # the store as messages name it, without credentials
+
+    @abc.abstractmethod
+    def execute(self, sql: str, params: Sequence[Any] = ()) -> None:
+        """Run one statement that returns no rows."""
+
+    @abc.abstractmethod
+    def fetchall(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
+        """Every row of a statement that returns rows."""
+
+    @abc.abstractmethod
+    def script(self, sql: str) -> None:
+        """Run several statements inside the current transaction."""
+
+    @abc.abstractmethod
+    def begin_write(self) -> None:
+        """Start a transaction that excludes every other writer until it ends."""
+
+    @abc.abstractmethod
+    def begin_read(self) -> None:
+        """Start a read-only transaction that sees one consistent snapshot."""
+
+    @abc.abstractmethod
+    def has_table(self, table: str) -> bool:
+        """Whether the store's schema holds this table."""
+
+    @abc.abstractmethod
+    def close(self) -> None:
+        """Close the connection."""
+
+    def any_of(self, column: str, values: Sequence[Any]) -> tuple[str, list[Any]]:
+        """A condition that ``column`` is one of ``values``, with its parameters."""
+        return f"{column} IN ({marks(values)})", list(values)
+
+    def commit(self) -> None:
+        """End the current transaction, keeping its writes."""
+        self.execute("COMMIT")
+
+    def rollback(self) -> None:
+        """End the current transaction, dropping its writes."""
+        self.execute("ROLLBACK")
+
+    def fetchone(self, sql: str, params: Sequence[Any] = ()) -> Row | None:
+        """The first row of a query, or None."""
+        rows = self.fetchall(sql, params)
+        return rows[0] if rows else None
+
+    def scalar(self, sql: str, params: Sequence[Any] = ()) -> Any:
+        """The first column of the first row (None when there is no row)."""
+        row = self.fetchone(sql, params)
+        return next(iter(row.values())) if row else None
+
+    def insert(self, sql: str, params: Sequence[Any] = ()) -> int:
+        """Run an INSERT into a table with an ``id`` key; return the new row's id."""
+        return int(self.scalar(f"{sql} RETURNING id", params))
+
+    @contextmanager
+    def writing(self) -> Iterator[None]:
+        """A write transaction, rolled back whole on any error."""
+        self.begin_write()
+        try:
+            yield
+        except BaseException:
+            self.rollback()
+            raise
+        self.commit()
+
+    @contextmanager
+    def reading(self) -> Iterator[None]:
+        """A read-only snapshot, released when the block ends."""
+        self.begin_read()
+        try:
+            yield
+        finally:
+            self.rollback()
+
+
+def marks(values: Sequence[Any]) -> str:
+    """Placeholders for an ``IN (...)`` list."""
+    return ",".join("?" * len(values))
+
+
+def values(width: int, count: int) -> str:
+    """Placeholders for a multi-row ``VALUES`` list: one round trip instead of one per row."""
+    row = "(" + ",".join("?" * width) + ")"
+    return ",".join([row] * count)

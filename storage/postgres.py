@@ -1,0 +1,174 @@
+"""The PostgreSQL backend (psycopg 3): advisory locks serialise folding and guard the run."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from typing import Any
+
+from storage.base import StorageError, StoreLocked
+from storage.database import Database, Row
+from storage.sql import SQLStorage
+
+try:
+    import psycopg
+    from psycopg.conninfo import conninfo_to_dict
+    from psycopg.rows import dict_row
+except ImportError as exc:  # pragma: no cover - only without the optional extra
+    raise ImportError("PostgresStorage needs psycopg: pip install 'newsfold[postgres]'") from exc
+
+# Advisory lock classes ("nfld", "nfrn"); the second key is the store's schema, so stores in
+# separate schemas of one database do not wait for each other.
+FOLD_LOCK = 0x6E666C64
+RUN_LOCK = 0x6E66726E
+SCHEMA_KEY = "hashtext(coalesce(current_schema(), ''))"
+CONNECT_TIMEOUT = 10
+
+
+def describe(url: str) -> str:
+    """``HOST:PORT database DB`` of a connection URL, without credentials."""
+    try:
+        params = conninfo_to_dict(url)
+    except psycopg.Error:
+        params = {}
+    host = params.get("host") or os.environ.get("PGHOST") or "localhost"
+    port = params.get("port") or os.environ.get("PGPORT") or "5432"
+    user = params.get("user") or os.environ.get("PGUSER") or ""
+    db = params.get("dbname") or os.environ.get("PGDATABASE") or user or "?"
+    return f"{host}:{port} database {db}"
+
+
+def connect(url: str, purpose: str) -> Any:
+    """A psycopg connection in autocommit mode, or a StorageError naming what failed."""
+    where = describe(url)
+    try:
+        params = conninfo_to_dict(url)
+        defaults = {"connect_timeout": CONNECT_TIMEOUT, "application_name": purpose}
+        extra: dict[str, Any] = {k: v for k, v in defaults.items() if k not in params}
+        return psycopg.connect(url, autocommit=True, row_factory=dict_row, **extra)
+    except psycopg.Error as exc:
+        raise StorageError(
+            f"cannot connect to PostgreSQL at {where}: {_reason(exc)}; "
+            "check that the server is running and the credentials"
+        ) from None
+
+
+def _reason(exc: Exception) -> str:
+    """libpq's message without the connection preamble, on one line."""
+    text = str(exc)
+    if " failed: " in text:
+        text = text.rsplit(" failed: ", 1)[1]
+    return " ".join(text.split())
+
+
+class PostgresDatabase(Database):
+    """One PostgreSQL connection in autocommit mode; transactions are explicit."""
+
+    dialect = "postgres"
+
+    def __init__(self, url: str) -> None:
+        self.conn = connect(url, "newsfold")
+        if "synchronous_commit" not in str(conninfo_to_dict(url).get("options") or ""):
+            # What SQLite's WAL with synchronous=NORMAL promises: a crash may lose the last
+            # commits, never consistency; the next crawl fetches what was lost again.
+            self.conn.execute("SET synchronous_commit = off")
+        schema = self.conn.execute("SELECT current_schema() AS s").fetchone()["s"]
+        self.name = f"PostgreSQL {describe(url)}"
+        if schema and schema != "public":
+            self.name += f" schema {schema}"
+
+    def execute(self, sql: str, params: Sequence[Any] = ()) -> None:
+        try:
+            self.conn.execute(_placeholders(sql), params)
+        except psycopg.OperationalError as exc:
+            raise self._lost(exc) from None
+
+    def fetchall(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
+        try:
+            return self.conn.execute(_placeholders(sql), params).fetchall()
+        except psycopg.OperationalError as exc:
+            raise self._lost(exc) from None
+
+    def script(self, sql: str) -> None:
+        # Without parameters psycopg sends the text as one simple query: many statements.
+        try:
+            self.conn.execute(sql)
+        except psycopg.OperationalError as exc:
+            raise self._lost(exc) from None
+
+    def any_of(self, column: str, values: Sequence[Any]) -> tuple[str, list[Any]]:
+        # One array parameter: the statement text stays the same, so psycopg prepares it once.
+        return f"{column} = ANY(?)", [list(values)]
+
+    def begin_write(self) -> None:
+        # Folding decides from what is stored, so deciding and writing must be one atomic step
+        # across processes; unique constraints would still refuse duplicates without the lock.
+        self.script(f"BEGIN; SELECT pg_advisory_xact_lock({FOLD_LOCK}, {SCHEMA_KEY})")
+
+    def begin_read(self) -> None:
+        self.script("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
+
+    def rollback(self) -> None:
+        if self.conn.closed or self.conn.broken:
+            return  # the server already dropped the transaction with the connection
+        self.execute("ROLLBACK")
+
+    def has_table(self, table: str) -> bool:
+        return self.scalar("SELECT to_regclass(?)::text AS found", (table,)) is not None
+
+    def close(self) -> None:
+        self.conn.close()
+
+    def _lost(self, exc: Exception) -> StorageError:
+        """A StorageError for a failure of the server or the connection."""
+        return StorageError(
+            f"{self.name}: {_reason(exc)}; check that the server is running and reachable"
+        )
+
+
+def _placeholders(sql: str) -> str:
+    """The shared SQL's ``?`` placeholders in psycopg's ``%s`` style."""
+    return sql.replace("%", "%%").replace("?", "%s")
+
+
+class PostgresStorage(SQLStorage):
+    """A newsfold store in a PostgreSQL database (the schema first on the search_path)."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self.db = PostgresDatabase(url)
+
+    @contextmanager
+    def lock(self) -> Iterator[None]:
+        """Hold a session advisory lock on a connection of its own for the whole run."""
+        conn = connect(self.url, f"newsfold pid {os.getpid()}")
+        try:
+            got = conn.execute(
+                f"SELECT pg_try_advisory_lock(%s, {SCHEMA_KEY}) AS got", (RUN_LOCK,)
+            ).fetchone()["got"]
+            if not got:
+                raise StoreLocked(
+                    f"{self.db.name} is being written by {self._holder(conn)}; "
+                    "wait for that run to finish"
+                )
+            yield
+        finally:
+            conn.close()  # ending the session releases the lock
+
+    @staticmethod
+    def _holder(conn: Any) -> str:
+        """Who holds the run lock, as pg_stat_activity tells it."""
+        row = conn.execute(
+            "SELECT a.application_name AS app, host(a.client_addr) AS client, "
+            "to_char(a.backend_start AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS') AS since "
+            "FROM pg_locks l "
+            "JOIN pg_stat_activity a ON a.pid = l.pid "
+            "WHERE l.locktype = 'advisory' AND l.granted AND l.objsubid = 2 "
+            f"AND l.classid = %s::oid AND l.objid = ({SCHEMA_KEY}::bigint & 4294967295)::oid",
+            (RUN_LOCK,),
+        ).fetchone()
+        if row is None:
+            return "another newsfold process"
+        client = row["client"] or "a local socket"
+        return f"{row['app'] or 'another process'} (connected from {client} since {row['since']}Z)"

@@ -1,0 +1,284 @@
+"""The store both SQL backends share, written once against the Database adapter."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Generator, Iterator, Sequence
+from contextlib import contextmanager
+from typing import Any
+
+from storage.base import FoldIndex, RunRecord, Storage, StorageError, StoryView
+from storage.database import Database, Row, load_migrations
+from storage.sql_fold import SQLFoldIndex
+from storage.times import utcnow
+
+TABLES = frozenset(
+    {"articles", "sightings", "stories", "revisions", "runs", "fetch_errors", "offtopic"}
+)
+EXPORT_COLUMNS = (
+    "id, url, site, title, authors, published, modified, fetched, language, text, relevance, "
+    "removals, story_id, merged_ids, change_seq"
+)
+
+
+class SQLStorage(Storage):
+    """A newsfold store in an SQL database; a backend adds connecting and the run lock."""
+
+    db: Database
+
+    def migrate(self) -> list[int]:
+        """Apply pending migrations, each in its own transaction, recorded in schema_migrations."""
+        applied = []
+        done = set(self.migrations()) if self.initialised() else set()
+        for version, name, sql in load_migrations(self.db.dialect):
+            if version in done:
+                continue  # an up-to-date store is opened without taking the write lock
+            try:
+                if self._apply(version, name, sql):
+                    applied.append(version)
+            except StorageError:
+                raise
+            except Exception as exc:
+                raise StorageError(
+                    f"{self.db.name}: migration {version} ({name}) failed: {exc}"
+                ) from None
+        return applied
+
+    def _apply(self, version: int, name: str, sql: str) -> bool:
+        """Apply one migration unless it is recorded; the write lock keeps racing processes out."""
+        with self.db.writing():
+            self.db.execute(
+                "CREATE TABLE IF NOT EXISTS schema_migrations "
+                "(version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied TEXT NOT NULL)"
+            )
+            if self.db.fetchone(
+                "SELECT 1 AS done FROM schema_migrations WHERE version = ?", (version,)
+            ):
+                return False
+            self.db.script(sql)
+            self.db.execute(
+                "INSERT INTO schema_migrations (version, name, applied) VALUES (?, ?, ?)",
+                (version, name, utcnow()),
+            )
+        return True
+
+    def migrations(self) -> list[int]:
+        """The versions recorded as applied."""
+        rows = self.db.fetchall("SELECT version FROM schema_migrations ORDER BY version")
+        return [int(row["version"]) for row in rows]
+
+    def initialised(self) -> bool:
+        """Whether the database already holds a newsfold store."""
+        return self.db.has_table("schema_migrations")
+
+    @contextmanager
+    def transaction(self) -> Iterator[FoldIndex]:
+        """One write transaction; rolled back whole on any error."""
+        with self.db.writing():
+            yield SQLFoldIndex(self.db)
+
+    def check_fold_params(self, params: dict[str, Any]) -> None:
+        """Refuse MinHash parameters that differ from those the stored signatures used."""
+        wanted = json.dumps(params, sort_keys=True)
+        self.db.execute(
+            "INSERT INTO meta (key, value) VALUES ('fold_params', ?) ON CONFLICT (key) DO NOTHING",
+            (wanted,),
+        )
+        stored = self.db.scalar("SELECT value FROM meta WHERE key = 'fold_params'")
+        if stored != wanted:
+            raise StorageError(
+                f"{self.db.name} holds signatures made with {stored}, but the config asks for "
+                f"{wanted}; restore the [fold] num_perm/bands/shingle_size/seed values or use a "
+                "new store"
+            )
+
+    def begin_run(self, sources: Sequence[str]) -> int:
+        """Record a run as running; runs still 'running' died without closing (we hold the lock)."""
+        self.db.execute(
+            "UPDATE runs SET status = 'abandoned', ended = ?, "
+            "message = 'the process ended before recording the end of the run' "
+            "WHERE status = 'running'",
+            (utcnow(),),
+        )
+        return self.db.insert(
+            "INSERT INTO runs (started, status, sources) VALUES (?, 'running', ?)",
+            (utcnow(), json.dumps(list(sources))),
+        )
+
+    def finish_run(
+        self, run_id: int, status: str, counts: dict[str, dict[str, int]], message: str = ""
+    ) -> None:
+        """Record how a run ended."""
+        self.db.execute(
+            "UPDATE runs SET ended = ?, status = ?, counts = ?, message = ? WHERE id = ?",
+            (utcnow(), status, json.dumps(counts, sort_keys=True), message, run_id),
+        )
+
+    def record_error(
+        self, run_id: int | None, source: str, url: str, reason: str, status: int | None = None
+    ) -> None:
+        """Record a failure with its URL and reason."""
+        self.db.execute(
+            "INSERT INTO fetch_errors (run_id, source, url, reason, status, at) "
+            "VALUES (?, ?, ?, ?, ?, ?)",
+            (run_id, source, url, reason, status, utcnow()),
+        )
+
+    def record_offtopic(
+        self, run_id: int | None, source: str, url: str, title: str, score: float, terms: list[str]
+    ) -> None:
+        """Remember a skipped article once per URL."""
+        self.db.execute(
+            "INSERT INTO offtopic (url, run_id, source, title, score, terms, seen_at) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (url) DO UPDATE SET "
+            "run_id = excluded.run_id, score = excluded.score, terms = excluded.terms, "
+            "seen_at = excluded.seen_at",
+            (url, run_id, source, title, score, json.dumps(terms), utcnow()),
+        )
+
+    def known_url(self, url: str) -> bool:
+        """Whether a URL is a stored sighting or a remembered off-topic page."""
+        row = self.db.fetchone(
+            "SELECT 1 AS hit FROM sightings WHERE url = ? "
+            "UNION ALL SELECT 1 AS hit FROM offtopic WHERE url = ? LIMIT 1",
+            (url, url),
+        )
+        return row is not None
+
+    def runs(self, limit: int = 20) -> list[RunRecord]:
+        """The latest runs, newest first."""
+        rows = self.db.fetchall("SELECT * FROM runs ORDER BY id DESC LIMIT ?", (limit,))
+        return [
+            RunRecord(
+                id=row["id"],
+                started=row["started"],
+                ended=row["ended"],
+                status=row["status"],
+                counts=json.loads(row["counts"]),
+                sources=json.loads(row["sources"]),
+                message=row["message"],
+            )
+            for row in rows
+        ]
+
+    def errors(self, run_id: int | None = None) -> list[dict[str, Any]]:
+        """Recorded errors, oldest first."""
+        if run_id is None:
+            return self.db.fetchall("SELECT * FROM fetch_errors ORDER BY id")
+        return self.db.fetchall(
+            "SELECT * FROM fetch_errors WHERE run_id = ? ORDER BY id", (run_id,)
+        )
+
+    def stories(self, since: str | None = None, limit: int = 20) -> list[StoryView]:
+        """The stories last published most recently, with articles and sightings."""
+        rows = self.db.fetchall(
+            "SELECT * FROM stories WHERE last_published >= ? "
+            "ORDER BY last_published DESC, id DESC LIMIT ?",
+            (since or "", limit),
+        )
+        return [self._story_view(row) for row in rows]
+
+    def _story_view(self, row: Row) -> StoryView:
+        """One story with its articles and their sightings."""
+        articles = []
+        for art in self.db.fetchall(
+            "SELECT id, url, site, title, published, authors, relevance FROM articles "
+            "WHERE story_id = ? ORDER BY time_key, id",
+            (row["id"],),
+        ):
+            seen = self.db.fetchall(
+                "SELECT url, site, title, published, first_seen FROM sightings "
+                "WHERE article_id = ? ORDER BY first_seen, id",
+                (art["id"],),
+            )
+            articles.append({**art, "authors": json.loads(art["authors"]), "sightings": seen})
+        return StoryView(
+            id=row["id"],
+            title=row["title"],
+            first_published=row["first_published"],
+            last_published=row["last_published"],
+            articles=articles,
+        )
+
+    def doc_assignments(self) -> Iterator[tuple[str, int, str, int | None]]:
+        """Every sighting with its article, that article's original and its story."""
+        rows = self.db.fetchall(
+            "SELECT s.doc_id, s.article_id, a.original_doc, a.story_id FROM sightings s "
+            "JOIN articles a ON a.id = s.article_id ORDER BY s.id"
+        )
+        for row in rows:
+            yield row["doc_id"], row["article_id"], row["original_doc"], row["story_id"]
+
+    def store_id(self) -> str:
+        """The random identity written when the store's schema was made."""
+        return str(self.db.scalar("SELECT value FROM meta WHERE key = 'store_id'"))
+
+    def last_change(self) -> int:
+        """The newest change number handed out."""
+        return int(self.db.scalar("SELECT value FROM counters WHERE name = 'change'") or 0)
+
+    def changed_articles(
+        self, after: int, batch_size: int = 500
+    ) -> Generator[tuple[int, dict[str, Any]], None, None]:
+        """Articles changed after a change number, oldest change first, from one snapshot."""
+        with self.db.reading():
+            rows = self.db.fetchall(
+                f"SELECT {EXPORT_COLUMNS} FROM articles WHERE change_seq > ? "
+                "ORDER BY change_seq, id LIMIT ?",
+                (after, batch_size),
+            )
+            while rows:
+                yield from self._export_rows(rows)
+                last = rows[-1]
+                rows = self.db.fetchall(
+                    f"SELECT {EXPORT_COLUMNS} FROM articles WHERE (change_seq, id) > (?, ?) "
+                    "ORDER BY change_seq, id LIMIT ?",
+                    (last["change_seq"], last["id"], batch_size),
+                )
+
+    def _export_rows(self, rows: list[Row]) -> Iterator[tuple[int, dict[str, Any]]]:
+        """Articles with their sightings, as exports write them."""
+        ids = [row["id"] for row in rows]
+        seen: dict[int, list[dict[str, Any]]] = {i: [] for i in ids}
+        match, args = self.db.any_of("article_id", ids)
+        for s in self.db.fetchall(
+            f"SELECT article_id, url, site, first_seen FROM sightings "
+            f"WHERE {match} ORDER BY article_id, first_seen, id",
+            args,
+        ):
+            seen[s["article_id"]].append(
+                {"url": s["url"], "site": s["site"], "seen": s["first_seen"]}
+            )
+        for row in rows:
+            sightings = seen[row["id"]]
+            yield (
+                int(row["change_seq"]),
+                {
+                    "article_id": row["id"],
+                    "url": row["url"],
+                    "site": row["site"],
+                    "title": row["title"],
+                    "authors": json.loads(row["authors"]),
+                    "published": row["published"],
+                    "modified": row["modified"],
+                    "fetched": row["fetched"],
+                    "language": row["language"],
+                    "text": row["text"],
+                    "relevance": row["relevance"],
+                    "removals": json.loads(row["removals"]),
+                    "story_id": row["story_id"],
+                    "copy_count": max(len(sightings) - 1, 0),
+                    "sightings": sightings,
+                    "merged_ids": json.loads(row["merged_ids"]),
+                },
+            )
+
+    def count(self, table: str) -> int:
+        """Rows in one of the store's tables."""
+        if table not in TABLES:
+            raise ValueError(f"unknown table {table!r}; known: {sorted(TABLES)}")
+        return int(self.db.scalar(f"SELECT COUNT(*) AS n FROM {table}"))
+
+    def close(self) -> None:
+        """Close the connection."""
+        self.db.close()

@@ -1,0 +1,341 @@
+"""Folding reads and writes both SQL backends share, inside one store transaction."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from typing import Any
+
+from storage.base import ArticleRecord, Candidate, FoldIndex, Sighting
+from storage.database import Database, Row, values
+from storage.times import utcnow
+
+CANDIDATE_COLUMNS = "a.id, a.story_id, a.minhash, a.shingle_count, a.time_key, a.terms"
+# Widen a story's bounds; CASE because SQLite's MIN/MAX and PostgreSQL's LEAST/GREATEST differ.
+WIDEN_STORY = (
+    "UPDATE stories SET "
+    "first_published = CASE WHEN ? < first_published THEN ? ELSE first_published END, "
+    "last_published = CASE WHEN ? > last_published THEN ? ELSE last_published END, "
+    "updated = ? WHERE id = ?"
+)
+
+
+class SQLFoldIndex(FoldIndex):
+    """Folding state on one connection inside a write transaction.
+
+    Every write that changes what an export shows of an article (its text, sightings or story)
+    stamps the article with this transaction's change number, so an export cursor finds it.
+    """
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+        self._change: int | None = None
+
+    def _change_number(self) -> int:
+        """This transaction's change number; the counter row stays locked until commit."""
+        if self._change is None:
+            self._change = int(
+                self.db.scalar(
+                    "UPDATE counters SET value = value + 1 WHERE name = 'change' RETURNING value"
+                )
+            )
+        return self._change
+
+    def _changed(self, article_id: int) -> None:
+        """Stamp an article as changed by this transaction."""
+        self.db.execute(
+            "UPDATE articles SET change_seq = ?, updated = ? WHERE id = ?",
+            (self._change_number(), utcnow(), article_id),
+        )
+
+    def sighting_by_doc(self, doc_id: str) -> tuple[int, str] | None:
+        row = self.db.fetchone(
+            "SELECT article_id, content_hash FROM sightings WHERE doc_id = ?", (doc_id,)
+        )
+        return (row["article_id"], row["content_hash"]) if row else None
+
+    def article_by_hash(self, content_hash: str) -> int | None:
+        row = self.db.fetchone(
+            "SELECT article_id FROM sightings WHERE content_hash = ? ORDER BY id LIMIT 1",
+            (content_hash,),
+        )
+        return row["article_id"] if row else None
+
+    def lsh_candidates(self, band_keys: Sequence[int], limit: int) -> list[Candidate]:
+        match, args = self.db.any_of("key", band_keys)
+        rows = self.db.fetchall(
+            f"SELECT {CANDIDATE_COLUMNS} FROM (SELECT article_id, COUNT(*) AS shared "
+            f"FROM lsh_bands WHERE {match} GROUP BY article_id "
+            f"ORDER BY shared DESC, article_id LIMIT ?) b JOIN articles a ON a.id = b.article_id "
+            f"ORDER BY b.shared DESC, a.id",
+            (*args, limit),
+        )
+        return [_candidate(row) for row in rows]
+
+    def story_candidates(
+        self, terms: Sequence[str], since: str, until: str, limit: int
+    ) -> list[Candidate]:
+        if not terms:
+            return []
+        match, args = self.db.any_of("term", terms)
+        rows = self.db.fetchall(
+            f"SELECT {CANDIDATE_COLUMNS} FROM (SELECT article_id, COUNT(*) AS shared "
+            f"FROM story_terms WHERE {match} AND time_key BETWEEN ? AND ? "
+            f"GROUP BY article_id ORDER BY shared DESC, article_id LIMIT ?) t "
+            f"JOIN articles a ON a.id = t.article_id ORDER BY t.shared DESC, a.id",
+            (*args, since, until, limit),
+        )
+        return [_candidate(row) for row in rows]
+
+    def term_frequencies(self, terms: Sequence[str]) -> tuple[int, dict[str, int]]:
+        total = int(self.db.scalar("SELECT value FROM counters WHERE name = 'articles'"))
+        if not terms:
+            return total, {}
+        match, args = self.db.any_of("term", terms)
+        rows = self.db.fetchall(f"SELECT term, df FROM term_df WHERE {match}", args)
+        return total, {row["term"]: row["df"] for row in rows}
+
+    def add_article(
+        self, record: ArticleRecord, fingerprint: Any, story_id: int, sighting: Sighting
+    ) -> int:
+        time_key = sighting.published or sighting.seen_at
+        article_id = self.db.insert(
+            "INSERT INTO articles (url, original_doc, site, title, authors, published, modified, "
+            "fetched, language, description, tags, image, text, relevance, relevance_terms, "
+            "removals, content_hash, minhash, shingle_count, word_count, terms, story_id, "
+            "time_key, updated, change_seq) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, "
+            "?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                record.url,
+                sighting.doc_id,
+                record.site,
+                record.title,
+                json.dumps(record.authors),
+                record.published,
+                record.modified,
+                record.fetched,
+                record.language,
+                record.description,
+                json.dumps(record.tags),
+                record.image,
+                record.text,
+                record.relevance,
+                json.dumps(record.relevance_terms),
+                json.dumps(record.removals),
+                fingerprint.content_hash,
+                fingerprint.hashvalues,
+                fingerprint.shingle_count,
+                fingerprint.word_count,
+                json.dumps(fingerprint.terms),
+                story_id,
+                time_key,
+                utcnow(),
+                self._change_number(),
+            ),
+        )
+        self.db.execute("UPDATE counters SET value = value + 1 WHERE name = 'articles'")
+        self._insert_sighting(article_id, sighting)
+        self._insert_bands(article_id, fingerprint.band_keys)
+        terms = list(fingerprint.terms)
+        if terms:
+            self.db.execute(
+                f"INSERT INTO story_terms (term, article_id, time_key) VALUES "
+                f"{values(3, len(terms))} ON CONFLICT DO NOTHING",
+                [v for term in terms for v in (term, article_id, time_key)],
+            )
+            self.db.execute(
+                f"INSERT INTO term_df (term, df) VALUES {values(2, len(terms))} "
+                "ON CONFLICT (term) DO UPDATE SET df = term_df.df + 1",
+                [v for term in terms for v in (term, 1)],
+            )
+        return article_id
+
+    def add_sighting(self, article_id: int, sighting: Sighting, band_keys: Sequence[int]) -> None:
+        self._insert_sighting(article_id, sighting)
+        self._insert_bands(article_id, band_keys)
+        self._changed(article_id)
+
+    def _insert_sighting(self, article_id: int, s: Sighting) -> None:
+        self.db.execute(
+            "INSERT INTO sightings (article_id, doc_id, url, site, source, title, published, "
+            "first_seen, last_seen, content_hash, word_count, wire_credit, canonical_url) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                article_id,
+                s.doc_id,
+                s.url,
+                s.site,
+                s.source,
+                s.title,
+                s.published,
+                s.seen_at,
+                s.seen_at,
+                s.content_hash,
+                s.word_count,
+                int(s.wire_credit),
+                s.canonical_url,
+            ),
+        )
+
+    def _insert_bands(self, article_id: int, band_keys: Sequence[int]) -> None:
+        if band_keys:
+            self.db.execute(
+                f"INSERT INTO lsh_bands (key, article_id) VALUES {values(2, len(band_keys))} "
+                "ON CONFLICT DO NOTHING",
+                [v for key in band_keys for v in (key, article_id)],
+            )
+
+    def touch_sighting(self, doc_id: str, seen_at: str) -> None:
+        # Only bookkeeping: exports show first sightings, so a repeat visit changes no article.
+        self.db.execute("UPDATE sightings SET last_seen = ? WHERE doc_id = ?", (seen_at, doc_id))
+
+    def add_revision(
+        self, article_id: int, doc_id: str, text: str, content_hash: str, at: str
+    ) -> None:
+        self.db.execute(
+            "INSERT INTO revisions (article_id, doc_id, content_hash, text, seen_at) "
+            "VALUES (?, ?, ?, ?, ?)",
+            (article_id, doc_id, content_hash, text, at),
+        )
+        self.db.execute(
+            "UPDATE sightings SET content_hash = ?, last_seen = ? WHERE doc_id = ?",
+            (content_hash, at, doc_id),
+        )
+        self._changed(article_id)
+
+    def elect(self, article_id: int, record: ArticleRecord, fingerprint: Any, doc_id: str) -> None:
+        self.db.execute(
+            "UPDATE articles SET url = ?, original_doc = ?, site = ?, title = ?, authors = ?, "
+            "published = ?, modified = ?, language = ?, description = ?, tags = ?, image = ?, "
+            "text = ?, removals = ?, content_hash = ?, minhash = ?, shingle_count = ?, "
+            "word_count = ? WHERE id = ?",
+            (
+                record.url,
+                doc_id,
+                record.site,
+                record.title,
+                json.dumps(record.authors),
+                record.published,
+                record.modified,
+                record.language,
+                record.description,
+                json.dumps(record.tags),
+                record.image,
+                record.text,
+                json.dumps(record.removals),
+                fingerprint.content_hash,
+                fingerprint.hashvalues,
+                fingerprint.shingle_count,
+                fingerprint.word_count,
+                article_id,
+            ),
+        )
+        self._changed(article_id)
+
+    def original(self, article_id: int) -> tuple[Sighting, set[str]]:
+        row = self.db.fetchone(
+            "SELECT s.* FROM sightings s JOIN articles a ON a.original_doc = s.doc_id "
+            "WHERE a.id = ?",
+            (article_id,),
+        )
+        if row is None:
+            raise LookupError(f"article {article_id} has no original sighting")
+        canon = self.db.fetchall(
+            "SELECT DISTINCT canonical_url FROM sightings "
+            "WHERE article_id = ? AND canonical_url IS NOT NULL",
+            (article_id,),
+        )
+        return _sighting(row), {r["canonical_url"] for r in canon}
+
+    def new_story(self, title: str, published: str) -> int:
+        now = utcnow()
+        return self.db.insert(
+            "INSERT INTO stories (title, first_published, last_published, created, updated) "
+            "VALUES (?, ?, ?, ?, ?)",
+            (title, published, published, now, now),
+        )
+
+    def join_story(self, article_id: int, story_id: int, published: str) -> None:
+        self.db.execute(
+            "UPDATE articles SET story_id = ?, change_seq = ?, updated = ? WHERE id = ?",
+            (story_id, self._change_number(), utcnow(), article_id),
+        )
+        self.join_story_bounds(story_id, published, published)
+
+    def join_story_bounds(self, story_id: int, first: str, last: str) -> None:
+        """Widen a story's time bounds."""
+        self.db.execute(WIDEN_STORY, (first, first, last, last, utcnow(), story_id))
+
+    def merge_stories(self, keep: int, others: Sequence[int]) -> None:
+        for other in others:
+            row = self.db.fetchone(
+                "SELECT first_published, last_published FROM stories WHERE id = ?", (other,)
+            )
+            self.db.execute(
+                "UPDATE articles SET story_id = ?, change_seq = ?, updated = ? WHERE story_id = ?",
+                (keep, self._change_number(), utcnow(), other),
+            )
+            self.db.execute("DELETE FROM stories WHERE id = ?", (other,))
+            if row:
+                self.join_story_bounds(keep, row["first_published"], row["last_published"])
+
+    def merge_articles(self, keep: int, others: Sequence[int]) -> None:
+        merged = set(self._merged_ids(keep))
+        for other in others:
+            merged |= {other, *self._merged_ids(other)}
+            self.db.execute(
+                "UPDATE sightings SET article_id = ? WHERE article_id = ?", (keep, other)
+            )
+            self.db.execute(
+                "INSERT INTO lsh_bands (key, article_id) "
+                "SELECT key, ? FROM lsh_bands WHERE article_id = ? ON CONFLICT DO NOTHING",
+                (keep, other),
+            )
+            self.db.execute(
+                "UPDATE revisions SET article_id = ? WHERE article_id = ?", (keep, other)
+            )
+            for table in ("lsh_bands", "story_terms"):
+                self.db.execute(f"DELETE FROM {table} WHERE article_id = ?", (other,))
+            self.db.execute("DELETE FROM articles WHERE id = ?", (other,))
+        self.db.execute(
+            "UPDATE counters SET value = value - ? WHERE name = 'articles'", (len(others),)
+        )
+        # Exports list the ids an article absorbed, so a downstream copy can drop their rows.
+        self.db.execute(
+            "UPDATE articles SET merged_ids = ? WHERE id = ?", (json.dumps(sorted(merged)), keep)
+        )
+        self._changed(keep)
+
+    def _merged_ids(self, article_id: int) -> list[int]:
+        """The article ids already folded into an article."""
+        value = self.db.scalar("SELECT merged_ids FROM articles WHERE id = ?", (article_id,))
+        return list(json.loads(value)) if value else []
+
+
+def _candidate(row: Row) -> Candidate:
+    """A candidate from an articles row."""
+    return Candidate(
+        article_id=row["id"],
+        story_id=row["story_id"],
+        hashvalues=bytes(row["minhash"]),
+        shingle_count=row["shingle_count"],
+        published=row["time_key"],
+        terms=json.loads(row["terms"]),
+    )
+
+
+def _sighting(row: Row) -> Sighting:
+    """A sighting from its row."""
+    return Sighting(
+        url=row["url"],
+        site=row["site"],
+        seen_at=row["first_seen"],
+        doc_id=row["doc_id"],
+        title=row["title"],
+        published=row["published"],
+        source=row["source"],
+        content_hash=row["content_hash"],
+        word_count=row["word_count"],
+        wire_credit=bool(row["wire_credit"]),
+        canonical_url=row["canonical_url"],
+    )
