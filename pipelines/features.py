@@ -38,6 +38,11 @@ DOMAIN_COMMON = frozenset(
     """ai ceo cto us uk eu gpu gpus llm llms api chatgpt openai google microsoft meta nvidia
     amazon apple tech company companies model models news inc ltd co read share""".split()
 )
+# A teaser repeats its original's opening: the first words get LSH bands of their own.
+LEAD_WORDS = 25
+LEAD_BANDS = 16
+LEAD_ROWS = 2
+LEAD_BAND_OFFSET = 1024
 # Content words join a story profile at this weight per mention (a name mention weighs 1).
 WORD_WEIGHT = 0.25
 WORD_TERMS = 20
@@ -77,6 +82,12 @@ class Fingerprint:
     hashvalues: bytes
     band_keys: tuple[int, ...]
     terms: dict[str, float] = field(default_factory=dict)
+    lead_keys: tuple[int, ...] = ()
+
+    @property
+    def index_keys(self) -> tuple[int, ...]:
+        """Every LSH key this text is indexed under: its bands and its opening's bands."""
+        return (*self.band_keys, *self.lead_keys)
 
     def signature(self) -> np.ndarray:
         """The MinHash hash values as an array."""
@@ -91,6 +102,9 @@ class Fingerprinter:
         self.rows = config.num_perm // config.bands
         template = MinHash(num_perm=config.num_perm, seed=config.seed, scheme=SCHEME)
         self._permutations = template.permutations
+        self._lead_perm = min(config.num_perm, LEAD_BANDS * LEAD_ROWS)
+        a, b = template.permutations
+        self._lead_permutations = (a[: self._lead_perm], b[: self._lead_perm])
 
     def fingerprint(self, text: str, title: str = "") -> Fingerprint:
         """Fingerprint a text (and its title, for salient terms)."""
@@ -106,6 +120,7 @@ class Fingerprinter:
             mh.update_batch(list(grams))
         values = np.asarray(mh.hashvalues, dtype=np.uint32)
         return Fingerprint(
+            lead_keys=self._lead_keys(tokens),
             content_hash=content_hash(tokens),
             word_count=len(tokens),
             shingle_count=len(grams),
@@ -114,13 +129,38 @@ class Fingerprinter:
             terms=salient_terms(text, title),
         )
 
+    def _lead_keys(self, tokens: list[str]) -> tuple[int, ...]:
+        """Band keys of the opening words, in a band space of their own."""
+        grams = shingles(tokens[:LEAD_WORDS], self.config.shingle_size)
+        if len(tokens) < self.config.min_words or not grams:
+            return ()
+        mh = MinHash(
+            num_perm=self._lead_perm,
+            seed=self.config.seed,
+            permutations=self._lead_permutations,
+            scheme=SCHEME,
+        )
+        mh.update_batch(list(grams))
+        values = np.asarray(mh.hashvalues, dtype=np.uint32)
+        return band_keys(values, LEAD_ROWS, LEAD_BAND_OFFSET)
 
-def band_keys(values: np.ndarray, rows: int) -> tuple[int, ...]:
+
+def lead_contained(short: list[str], long: list[str], size: int) -> float:
+    """Share of the shorter text's shingles found in the opening of the longer text."""
+    grams = shingles(short, size)
+    if not grams:
+        return 0.0
+    opening = shingles(long[: int(1.2 * len(short)) + 10], size)
+    return len(grams & opening) / len(grams)
+
+
+def band_keys(values: np.ndarray, rows: int, offset: int = 0) -> tuple[int, ...]:
     """One signed 64-bit key per LSH band (band index mixed in), storable as an SQL integer."""
     keys = []
     for band in range(len(values) // rows):
         chunk = values[band * rows : (band + 1) * rows].tobytes()
-        digest = hashlib.blake2b(chunk, digest_size=8, person=band.to_bytes(2, "big")).digest()
+        person = (band + offset).to_bytes(2, "big")
+        digest = hashlib.blake2b(chunk, digest_size=8, person=person).digest()
         keys.append(int.from_bytes(digest, "big", signed=True))
     return tuple(keys)
 

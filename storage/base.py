@@ -87,6 +87,10 @@ class FoldIndex(abc.ABC):
         """Articles sharing at least one LSH band key, most shared first."""
 
     @abc.abstractmethod
+    def article_text(self, article_id: int) -> str:
+        """The text of an article's elected original."""
+
+    @abc.abstractmethod
     def story_candidates(
         self, terms: Sequence[str], since: str, until: str, limit: int
     ) -> list[Candidate]:

@@ -72,6 +72,10 @@ class SQLFoldIndex(FoldIndex):
         )
         return [_candidate(row) for row in rows]
 
+    def article_text(self, article_id: int) -> str:
+        row = self.db.fetchone("SELECT text FROM articles WHERE id = ?", (article_id,))
+        return str(row["text"]) if row else ""
+
     def story_candidates(
         self, terms: Sequence[str], since: str, until: str, limit: int
     ) -> list[Candidate]:
@@ -135,7 +139,7 @@ class SQLFoldIndex(FoldIndex):
         )
         self.db.execute("UPDATE counters SET value = value + 1 WHERE name = 'articles'")
         self._insert_sighting(article_id, sighting)
-        self._insert_bands(article_id, fingerprint.band_keys)
+        self._insert_bands(article_id, fingerprint.index_keys)
         terms = list(fingerprint.terms)
         if terms:
             self.db.execute(

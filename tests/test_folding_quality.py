@@ -185,10 +185,10 @@ def _report(results: folding.Results, system: str) -> folding.CopyReport:
 
 def test_newsfold_copy_folding_floor(results: folding.Results) -> None:
     report = _report(results, folding.NEWSFOLD)
-    assert report.precision >= 0.99  # 0.998
-    assert report.recall >= 0.80  # 0.829
-    assert report.f1 >= 0.89  # 0.906
-    assert report.ari >= 0.89  # 0.905
+    assert report.precision >= 0.99  # 1.000
+    assert report.recall >= 0.96  # 0.975
+    assert report.f1 >= 0.975  # 0.987
+    assert report.ari >= 0.975  # 0.987
 
 
 def test_newsfold_beats_the_plain_minhash_baselines(results: folding.Results) -> None:
@@ -201,36 +201,36 @@ def test_newsfold_finds_every_kind_of_full_copy(results: folding.Results) -> Non
     misses = _report(results, folding.NEWSFOLD).misses
     full_copies = [kind for kind in syndication.COPY_KINDS if kind != "teaser"]
     assert sum(misses[kind][0] for kind in full_copies) <= 3  # 1 (a mixed copy at J 0.54)
-    assert misses["teaser"][0] <= 40  # 38 of 45: teasers need a lead-paragraph signature
+    assert misses["teaser"][0] <= 7  # 4 of 45: the rest are under 20 words or CJK
 
 
 def test_newsfold_never_folds_hard_negatives(results: folding.Results) -> None:
     false = _report(results, folding.NEWSFOLD).false_folds
     assert sum(false[kind] for kind in syndication.NEGATIVE_KINDS) == 0  # 0
     assert false["different originals"] + false["other"] == 0  # 0
-    assert false["footer, sister sites"] + false["intro, sister sites"] <= 3  # 1
+    assert false["footer, sister sites"] + false["intro, sister sites"] == 0  # 0
 
 
 def test_newsfold_names_the_original_of_every_folded_copy(results: folding.Results) -> None:
     right, folded = _report(results, folding.NEWSFOLD).copy_of_right
-    assert folded >= 290  # 296
+    assert folded >= 320  # 330
     assert right == folded
 
 
 def test_newsfold_keeps_copies_in_their_original_story(results: folding.Results) -> None:
     folded, total = _report(results, folding.NEWSFOLD).same_story["copies"]
-    assert folded / total >= 0.97  # 331 of 335, teasers included
+    assert folded / total >= 0.98  # 334 of 335, teasers included
 
 
 def test_story_score_floor_on_semeval(results: folding.Results) -> None:
     story = next(r for r in results.story_reports if r.system == folding.NEWSFOLD)
     assert (story.same, story.different, story.pairs) == (36, 69, 161)
-    assert story.auc >= 0.90  # 0.929
-    assert story.auc_related >= 0.80  # 0.839 against related-but-different coverage
-    assert story.precision >= 0.88  # 0.929 at story_threshold 0.25
-    assert story.recall >= 0.66  # 0.722
-    assert story.best_f1 >= 0.85  # 0.886
-    assert story.pearson <= -0.62  # -0.675 (1 = same story, so negative is right)
+    assert story.auc >= 0.95  # 0.979
+    assert story.auc_related >= 0.85  # 0.882 against related-but-different coverage
+    assert story.precision >= 0.92  # 0.964 at story_threshold 0.25
+    assert story.recall >= 0.70  # 0.750
+    assert story.best_f1 >= 0.90  # 0.930
+    assert story.pearson <= -0.68  # -0.726 (1 = same story, so negative is right)
 
 
 def test_seed_pair_is_one_story_of_two_copy_clusters(results: folding.Results) -> None:
@@ -238,6 +238,6 @@ def test_seed_pair_is_one_story_of_two_copy_clusters(results: folding.Results) -
     assert seed is not None
     if not seed.available:
         pytest.skip(seed.reason)
-    assert seed.story_score >= 0.40  # 0.515
+    assert seed.story_score >= 0.35  # 0.442
     assert seed.fold_reason == ""
     assert seed.one_story and seed.two_copy_clusters
