@@ -139,6 +139,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except StorageError as exc:
         console.print(f"newsfold: {exc}", style="red", markup=False, highlight=False)
         return EXIT_STORE
+    except ImportError as exc:
+        # An optional extra (psycopg, pyarrow) asked for by the command line or config.
+        console.print(f"newsfold: {exc}", style="red", markup=False, highlight=False)
+        return EXIT_CONFIG
 
 
 def load(args: argparse.Namespace) -> NewsfoldConfig:
