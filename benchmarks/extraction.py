@@ -10,7 +10,10 @@ difference), bare ``trafilatura.extract`` with defaults and with ``favor_precisi
 and newsfold. trafilatura-eval: bare trafilatura with the canonical settings
 (``include_comments=False, include_tables=True, include_formatting=False``), the same with
 ``favor_precision=True``, ``bare_extraction(with_metadata=True)`` given the page URL, and
-newsfold. pages/s is wall time over read + gunzip + extract of every page.
+newsfold. pages/s is wall time over read + gunzip + extract of every page; cpu p/s the same
+over CPU time (the process's own, or the newsfold child's), which other load on the machine
+does not move much. Under the table, newsfold's CPU throughput over bare
+``trafilatura.extract``'s (defaults on AEB, canonical settings on trafilatura-eval).
 
 Metadata accuracy counts only pages whose gold field is non-empty: title is an exact match
 after NFKC, entity decoding, case folding, dash/quote folding and whitespace collapsing;
@@ -19,7 +22,8 @@ reverse; date matches when both name the same calendar day (time and zone ignore
 ``benchmarks/scoring.py`` for the exact rules.
 
 newsfold runs as a subprocess, ``newsfold extract --manifest FILE.jsonl --format jsonl``, so
-its pages/s include interpreter start-up; a 1-page run measures that start-up separately.
+its pages/s include interpreter start-up; a 1-page run measures that start-up separately (and
+its CPU time is taken off newsfold's cpu p/s).
 When the command is missing or fails, its rows say why and the rest of the table prints.
 """
 
@@ -27,6 +31,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import resource
 import subprocess
 import sys
 import tempfile
@@ -96,6 +101,7 @@ class Row:
     date: float | None = None
     pages: int = 0
     pages_per_s: float | None = None
+    cpu_pages_per_s: float | None = None
     note: str = ""
     details: dict[str, Any] = field(default_factory=dict)
 
@@ -161,11 +167,17 @@ class InProcessRun:
     outputs: list[Any]
     seconds: float
     errors: list[str]
+    cpu_seconds: float = 0.0
 
     @property
     def pages_per_s(self) -> float | None:
         """Throughput over the whole run."""
         return len(self.outputs) / self.seconds if self.seconds > 0 else None
+
+    @property
+    def cpu_pages_per_s(self) -> float | None:
+        """Throughput per CPU second (robust to other load on the machine)."""
+        return len(self.outputs) / self.cpu_seconds if self.cpu_seconds > 0 else None
 
 
 def read_html_text(path: Path) -> str:
@@ -181,14 +193,14 @@ def run_in_process(
     errors: list[str] = []
     if paths:
         warm_up(paths[0], read, extract)
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), time.process_time()
     for index, path in enumerate(paths):
         try:
             outputs.append(extract(read(path), index))
         except Exception as exc:
             outputs.append(None)
             errors.append(f"{path.name}: {type(exc).__name__}: {exc}")
-    return InProcessRun(outputs, time.perf_counter() - start, errors)
+    return InProcessRun(outputs, time.perf_counter() - start, errors, time.process_time() - cpu)
 
 
 def warm_up(path: Path, read: Callable[[Path], Any], extract: Callable[[Any, int], Any]) -> None:
@@ -212,6 +224,7 @@ class NewsfoldRun:
     seconds: float
     error: str | None = None
     skipped_lines: int = 0
+    cpu_seconds: float = 0.0
 
 
 def newsfold_executable(override: str | None) -> Path:
@@ -257,7 +270,7 @@ def run_newsfold(
     manifest = workdir / f"manifest-{len(entries)}.jsonl"
     write_manifest(entries, manifest)
     cmd = [str(exe), "extract", "--manifest", str(manifest), "--format", "jsonl"]
-    start = time.perf_counter()
+    start, cpu_before = time.perf_counter(), children_cpu()
     try:
         proc = subprocess.run(
             cmd,
@@ -280,7 +293,13 @@ def run_newsfold(
     records, skipped = parse_jsonl(proc.stdout)
     if not records:
         return NewsfoldRun({}, seconds, f"no JSON records on stdout ({last_line(proc.stderr)})")
-    return NewsfoldRun(records, seconds, None, skipped)
+    return NewsfoldRun(records, seconds, None, skipped, children_cpu() - cpu_before)
+
+
+def children_cpu() -> float:
+    """User + system CPU seconds of the finished child processes."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
 
 
 def newsfold_record(run: NewsfoldRun, path: Path) -> dict[str, Any]:
@@ -312,6 +331,7 @@ class NewsfoldContext:
     timeout: float
     workdir: Path
     startup_s: float | None = None
+    startup_cpu_s: float | None = None
     startup_error: str | None = None
 
 
@@ -323,7 +343,13 @@ def measure_startup(ctx: NewsfoldContext, entry: tuple[Path, str]) -> None:
     if run.error:
         ctx.startup_error = run.error
     else:
-        ctx.startup_s = run.seconds
+        ctx.startup_s, ctx.startup_cpu_s = run.seconds, run.cpu_seconds
+
+
+def newsfold_cpu_rate(ctx: NewsfoldContext, run: NewsfoldRun, pages: int) -> float | None:
+    """Pages per CPU second, the 1-page run's CPU time (start-up) taken off."""
+    marginal = run.cpu_seconds - (ctx.startup_cpu_s or 0.0)
+    return (pages - 1) / marginal if pages > 1 and marginal > 0 else None
 
 
 def newsfold_throughput(ctx: NewsfoldContext, run: NewsfoldRun, pages: int) -> tuple[float, str]:
@@ -401,7 +427,16 @@ def aeb_trafilatura_rows(pages: Sequence[scoring.AebPage], n_bootstrap: int) -> 
         run = run_in_process(paths, read_html_text, extract)
         bodies = {p.page_id: out for p, out in zip(pages, run.outputs, strict=True)}
         score = scoring.score_aeb(gold, bodies, n_bootstrap)
-        rows.append(aeb_row(key, label, score, pages_per_s=run.pages_per_s, note=crash_note(run)))
+        rows.append(
+            aeb_row(
+                key,
+                label,
+                score,
+                pages_per_s=run.pages_per_s,
+                cpu_pages_per_s=run.cpu_pages_per_s,
+                note=crash_note(run),
+            )
+        )
         rows[-1].details.update(seconds=run.seconds, errors=run.errors)
     return rows
 
@@ -435,9 +470,14 @@ def aeb_newsfold_row(
     rate, note = newsfold_throughput(ctx, run, len(pages))
     paths = [p.html_path for p in pages]
     row = aeb_row(
-        key, "newsfold", score, pages_per_s=rate, note=join_notes(coverage_note(run, paths), note)
+        key,
+        "newsfold",
+        score,
+        pages_per_s=rate,
+        cpu_pages_per_s=newsfold_cpu_rate(ctx, run, len(pages)),
+        note=join_notes(coverage_note(run, paths), note),
     )
-    row.details.update(seconds=run.seconds, startup_s=ctx.startup_s)
+    row.details.update(seconds=run.seconds, startup_s=ctx.startup_s, cpu_seconds=run.cpu_seconds)
     return row
 
 
@@ -518,6 +558,7 @@ def trafeval_trafilatura_rows(pages: Sequence[scoring.TrafEvalPage]) -> list[Row
                 len(pages),
                 published_f1=PUBLISHED_TRAFEVAL[key],
                 pages_per_s=run.pages_per_s,
+                cpu_pages_per_s=run.cpu_pages_per_s,
                 note=join_notes(crash_note(run), note),
             )
         )
@@ -533,6 +574,7 @@ def trafeval_trafilatura_rows(pages: Sequence[scoring.TrafEvalPage]) -> list[Row
         scoring.score_trafeval(pages, texts),
         len(pages),
         pages_per_s=run.pages_per_s,
+        cpu_pages_per_s=run.cpu_pages_per_s,
         note=crash_note(run),
     )
     metadata = {url: document_metadata(doc) for url, doc in docs.items()}
@@ -563,11 +605,12 @@ def trafeval_newsfold_row(pages: Sequence[scoring.TrafEvalPage], ctx: NewsfoldCo
         scoring.score_trafeval(pages, texts),
         len(pages),
         pages_per_s=rate,
+        cpu_pages_per_s=newsfold_cpu_rate(ctx, run, len(pages)),
         note=join_notes(coverage_note(run, paths), note),
     )
     metadata = {url: newsfold_metadata(rec) for url, rec in records.items()}
     add_metadata(row, scoring.score_metadata(pages, metadata))
-    row.details.update(seconds=run.seconds, startup_s=ctx.startup_s)
+    row.details.update(seconds=run.seconds, startup_s=ctx.startup_s, cpu_seconds=run.cpu_seconds)
     return row
 
 
@@ -601,6 +644,7 @@ COLUMNS: tuple[tuple[str, str], ...] = (
     ("date", "date"),
     ("pages", "pages"),
     ("pages/s", "pages_per_s"),
+    ("cpu p/s", "cpu_pages_per_s"),
     ("note", "note"),
 )
 
@@ -612,7 +656,7 @@ def format_cell(row: Row, attr: str) -> str:
         return "-"
     if attr == "f1_delta":
         return f"{round(value, 3) + 0.0:+.3f}"
-    if attr == "pages_per_s":
+    if attr in ("pages_per_s", "cpu_pages_per_s"):
         return f"{value:.1f}"
     if isinstance(value, float):
         return f"{value:.3f}"
@@ -639,6 +683,22 @@ def render_table(rows: Sequence[Row]) -> str:
     return "\n".join([line(header), rule, *(line(c) for c in cells)])
 
 
+BARE_BASELINES: Mapping[str, str] = MappingProxyType(
+    {"aeb": "aeb/trafilatura", "trafeval": "trafeval/trafilatura"}
+)
+
+
+def throughput_ratios(rows: Sequence[Row]) -> dict[str, float]:
+    """newsfold's CPU throughput over bare ``trafilatura.extract``'s, per dataset."""
+    by_key = {row.key: row for row in rows}
+    ratios = {}
+    for dataset, bare_key in BARE_BASELINES.items():
+        ours, bare = by_key.get(f"{dataset}/newsfold"), by_key.get(bare_key)
+        if ours and bare and ours.cpu_pages_per_s and bare.cpu_pages_per_s:
+            ratios[dataset] = ours.cpu_pages_per_s / bare.cpu_pages_per_s
+    return ratios
+
+
 def report_json(rows: Sequence[Row], root: Path, args: argparse.Namespace, seconds: float) -> str:
     """Every figure as JSON, rows keyed by their stable key."""
     payload = {
@@ -649,6 +709,7 @@ def report_json(rows: Sequence[Row], root: Path, args: argparse.Namespace, secon
         "python": sys.version.split()[0],
         "seconds": seconds,
         "rows": {row.key: {**asdict(row), "f1_delta": row.f1_delta} for row in rows},
+        "throughput_ratio": throughput_ratios(rows),
     }
     return json.dumps(payload, indent=2, ensure_ascii=False)
 
@@ -692,6 +753,12 @@ def main(argv: Sequence[str] | None = None) -> int:
             rows += trafeval_rows(root, args, ctx)
     seconds = time.perf_counter() - started
     print(render_table(rows))
+    ratios = throughput_ratios(rows)
+    if ratios:
+        shown = ", ".join(f"{name} {ratio:.2f}x" for name, ratio in ratios.items())
+        print(
+            f"\nnewsfold / bare trafilatura.extract throughput (CPU time, start-up excluded): {shown}"
+        )
     print(
         f"\nbenchdata {root}; trafilatura {trafilatura.__version__}; "
         f"aeb = Zyte article-extraction-benchmark (P/R/F1 over word 4-gram shingles, "

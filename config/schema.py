@@ -2,9 +2,18 @@
 
 from __future__ import annotations
 
+import ipaddress
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, HttpUrl, field_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    HttpUrl,
+    ValidationInfo,
+    field_validator,
+)
 
 
 class _Section(BaseModel):
@@ -24,25 +33,83 @@ class SourceConfig(_Section):
     url_pattern: str | None = None
 
 
-class CrawlConfig(_Section):
-    """How newsfold fetches: identity, politeness and limits."""
+def _check_contact(agent: str) -> str:
+    """A User-Agent that tells a publisher how to reach whoever runs the crawler."""
+    if "+http://" not in agent and "+https://" not in agent and "mailto:" not in agent:
+        raise ValueError(
+            "needs a contact URL ('+https://...') or 'mailto:' address, e.g. "
+            "'newsfold/0.1 (+https://example.org/contact)'"
+        )
+    return agent
 
-    user_agent: str = Field(min_length=8)
+
+def _check_networks(networks: list[str]) -> list[str]:
+    """CIDR ranges (or single addresses), written the way ipaddress normalises them."""
+    checked, bad = [], []
+    for network in networks:
+        try:
+            checked.append(str(ipaddress.ip_network(network.strip(), strict=False)))
+        except ValueError:
+            bad.append(network)
+    if bad:
+        raise ValueError(f"not IP networks: {bad}; write e.g. '127.0.0.0/8' or '10.1.2.3'")
+    return checked
+
+
+class CrawlConfig(_Section):
+    """How newsfold fetches: identity, politeness, limits and what it remembers between runs."""
+
+    user_agent: Annotated[str, AfterValidator(_check_contact)] = Field(min_length=8)
     obey_robots: bool = True
     concurrent_requests: int = Field(16, ge=1, le=512)
     concurrent_per_domain: int = Field(2, ge=1, le=64)
     download_delay: float = Field(0.5, ge=0, le=600)
+    autothrottle: bool = True
+    target_concurrency: float = Field(1.0, gt=0, le=64)
     timeout: float = Field(30, gt=0, le=600)
     retries: int = Field(2, ge=0, le=10)
+    retry_backoff: float = Field(1.0, ge=0, le=600)
+    max_retry_after: float = Field(120, ge=0, le=86_400)
+    max_redirects: int = Field(5, ge=0, le=30)
     max_page_bytes: int = Field(10_000_000, ge=10_000)
+    allow_networks: Annotated[list[str], AfterValidator(_check_networks)] = Field(
+        default_factory=list
+    )
+    tracking_params: list[str] = Field(default_factory=list)
+    conditional_get: bool = True
+    adaptive_polling: bool = True
+    min_poll_interval: float = Field(0, ge=0, le=604_800)
+    max_poll_interval: float = Field(3600, ge=0, le=604_800)
+    seen_ttl_days: float = Field(90, gt=0, le=36_500)
+    revisit_days: float = Field(0, ge=0, le=36_500)
     extract_workers: int = Field(0, ge=0, le=64)
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "WARNING"
 
+    @field_validator("max_poll_interval")
+    @classmethod
+    def _poll_bounds(cls, longest: float, info: ValidationInfo) -> float:
+        shortest = info.data.get("min_poll_interval", 0)
+        if longest < shortest:
+            raise ValueError(f"must be at least min_poll_interval ({shortest})")
+        return longest
+
 
 class CleanConfig(_Section):
-    """Which cleaning rules run after extraction."""
+    """Which cleaning rules run, and when a site's repeated lines count as its template."""
 
     disabled_rules: list[str] = Field(default_factory=list)
+    learn_min_pages: int = Field(3, ge=2, le=1000)
+    learn_share: float = Field(0.5, gt=0, le=1)
+
+    @field_validator("disabled_rules")
+    @classmethod
+    def _known_rules(cls, rules: list[str]) -> list[str]:
+        from pipelines.clean import Cleaner
+
+        unknown = sorted(set(rules) - set(Cleaner.RULES))
+        if unknown:
+            raise ValueError(f"unknown rule(s) {unknown}; known: {list(Cleaner.RULES)}")
+        return rules
 
 
 class RelevanceConfig(_Section):

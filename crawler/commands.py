@@ -8,7 +8,7 @@ import json
 import sys
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 from urllib.parse import urlsplit
 
 from rich.console import Console
@@ -18,6 +18,9 @@ from crawler.cli import EXIT_CONFIG, EXIT_FAILED, EXIT_OK, load, store_target
 from crawler.report import print_stories, summary_table
 from storage import open_storage
 from storage.times import to_stored, utcnow
+
+if TYPE_CHECKING:
+    from pipelines.extract import Extractor, Page
 
 
 def demo(args: argparse.Namespace, console: Console) -> int:
@@ -35,7 +38,12 @@ def demo(args: argparse.Namespace, console: Console) -> int:
             {
                 **config.model_dump(mode="json"),
                 "sources": demo_sources,
-                "crawl": {**config.crawl.model_dump(), "download_delay": 0.0},
+                "crawl": {
+                    **config.crawl.model_dump(),
+                    "download_delay": 0.0,
+                    # The fixture publishers listen on loopback, which the address guard refuses.
+                    "allow_networks": ["127.0.0.0/8"],
+                },
             }
         )
         console.print(
@@ -77,30 +85,41 @@ def run(args: argparse.Namespace, console: Console) -> int:
 
 def extract(args: argparse.Namespace, console: Console) -> int:
     """Extract and clean local pages; one JSON object (or text block) per page."""
-    from pipelines.clean import Cleaner
-    from pipelines.extract import ExtractionError, Extractor
+    # Two passes: every page is extracted and each site's pages teach the learner its
+    # template; then each page is cleaned and printed, in input order.
+    from pipelines.clean import Cleaner, site_learner
+    from pipelines.extract import Extractor
 
     pages = list(_pages(args))
     if not pages:
         console.print("[red]newsfold extract: give PATH arguments or --manifest[/red]")
         return EXIT_CONFIG
     config = load(args)
-    extractor, cleaner = Extractor(config.crawl.max_page_bytes), Cleaner(config.clean)
-    for path, url in pages:
-        out: dict[str, Any] = {"path": path, "url": url}
-        try:
-            page = extractor.extract(_read_page(path), url)
-            cleaned = cleaner.clean(page.text, page.authors, page.title)
-            out |= {
-                **page.to_dict(),
-                "url": url,
-                "text": cleaned.text,
-                "removals": cleaned.removals,
-            }
-        except (ExtractionError, OSError) as exc:
-            out |= {"error": str(exc), "text": ""}
+    extractor = Extractor(config.crawl.max_page_bytes, frozenset(config.clean.disabled_rules))
+    cleaner = Cleaner(config.clean, site_learner(config.clean))
+    extracted = [_extract_page(extractor, path, url) for path, url in pages]
+    for _, page in extracted:
+        if page is not None and cleaner.learner is not None:
+            cleaner.learner.observe(page.hostname, (line.text for line in page.lines))
+    for out, page in extracted:
+        if page is not None:
+            cleaned = cleaner.clean(page.lines, page.authors, page.title, page.hostname)
+            out |= {**page.to_dict(), "url": out["url"], "text": cleaned.text}
+            out["removals"] = page.removals + cleaned.removals
         _write_page(sys.stdout, out, args.format)
     return EXIT_OK
+
+
+def _extract_page(extractor: Extractor, path: str, url: str) -> tuple[dict[str, Any], Page | None]:
+    """The output record of one page and its extraction (None, with an error, on failure)."""
+    from pipelines.extract import ExtractionError
+
+    out: dict[str, Any] = {"path": path, "url": url}
+    try:
+        return out, extractor.extract(_read_page(path), url)
+    except (ExtractionError, OSError, gzip.BadGzipFile, EOFError) as exc:
+        out |= {"error": str(exc), "text": ""}
+        return out, None
 
 
 def _pages(args: argparse.Namespace) -> Iterator[tuple[str, str]]:

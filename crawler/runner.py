@@ -17,7 +17,19 @@ from storage.base import Storage
 
 logger = logging.getLogger(__name__)
 
-COUNT_KEYS = ("fetched", "stored", "copies", "stories", "offtopic", "errors", "known", "robots")
+COUNT_KEYS = (
+    "fetched",
+    "stored",
+    "copies",
+    "stories",
+    "offtopic",
+    "errors",
+    "known",
+    "robots",
+    "not_modified",
+    "not_due",
+    "refused",
+)
 
 
 @dataclass

@@ -13,12 +13,21 @@ ITEM_PIPELINES = {
     "pipelines.fold.FoldPipeline": 400,
     "pipelines.store.StorePipeline": 500,
 }
+DOWNLOADER_MIDDLEWARES = {
+    # Before RobotsTxtMiddleware (100): not even robots.txt is fetched from a refused address.
+    "crawler.guard.AddressGuard": 50,
+    # Its process_response runs before RetryMiddleware's (550), which then schedules the retry.
+    "crawler.backoff.Backoff": 560,
+}
 
 
 def scrapy_settings(config: NewsfoldConfig, progress: bool = False) -> dict[str, Any]:
     """The Scrapy settings dict for a crawl with this config."""
     crawl = config.crawl
-    extensions: dict[str, int] = {"scrapy.extensions.telnet.TelnetConsole": 0}
+    extensions: dict[str, int] = {
+        "scrapy.extensions.telnet.TelnetConsole": 0,
+        "crawler.seen.SeenUrls": 100,
+    }
     if progress:
         extensions["crawler.progress.ProgressDisplay"] = 500
     return {
@@ -26,15 +35,29 @@ def scrapy_settings(config: NewsfoldConfig, progress: bool = False) -> dict[str,
         "USER_AGENT": crawl.user_agent,
         "ROBOTSTXT_OBEY": crawl.obey_robots,
         "ROBOTSTXT_USER_AGENT": crawl.user_agent,
+        "ROBOTSTXT_PARSER": "scrapy.robotstxt.ProtegoRobotParser",
         "CONCURRENT_REQUESTS": crawl.concurrent_requests,
         "CONCURRENT_REQUESTS_PER_DOMAIN": crawl.concurrent_per_domain,
         "DOWNLOAD_DELAY": crawl.download_delay,
+        # The delay is a floor between two requests to one site, not an average.
+        "DOWNLOAD_DELAY_JITTER": 0,
+        "AUTOTHROTTLE_ENABLED": crawl.autothrottle,
+        "AUTOTHROTTLE_TARGET_CONCURRENCY": crawl.target_concurrency,
+        "AUTOTHROTTLE_START_DELAY": crawl.download_delay,
+        "AUTOTHROTTLE_MAX_DELAY": max(60.0, crawl.download_delay),
         "DOWNLOAD_TIMEOUT": crawl.timeout,
         "RETRY_TIMES": crawl.retries,
+        "NEWSFOLD_RETRY_BACKOFF": crawl.retry_backoff,
+        "NEWSFOLD_MAX_RETRY_AFTER": crawl.max_retry_after,
+        "REDIRECT_MAX_TIMES": crawl.max_redirects,
         "DOWNLOAD_MAXSIZE": crawl.max_page_bytes,
         "DOWNLOAD_WARNSIZE": 0,
+        "NEWSFOLD_ALLOW_NETWORKS": crawl.allow_networks,
+        # The address guard relies on the connection using the address it checked: the cache.
+        "DNSCACHE_ENABLED": True,
         "COOKIES_ENABLED": False,
         "ITEM_PIPELINES": ITEM_PIPELINES,
+        "DOWNLOADER_MIDDLEWARES": DOWNLOADER_MIDDLEWARES,
         "EXTENSIONS": extensions,
         "LOG_LEVEL": crawl.log_level,
         "LOG_FORMATTER": "crawler.logformatter.NewsfoldLogFormatter",

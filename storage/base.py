@@ -60,6 +60,21 @@ class ArticleRecord:
 
 
 @dataclass
+class EntryState:
+    """What the last runs learned about one feed, sitemap or section page."""
+
+    url: str
+    source: str
+    checked: str
+    etag: str | None = None
+    last_modified: str | None = None
+    body_hash: str | None = None
+    changed: str | None = None
+    poll_interval: float = 0.0  # seconds after ``checked`` before it is polled again
+    children: list[str] = field(default_factory=list)  # a sitemap index's sitemaps
+
+
+@dataclass
 class Candidate:
     """A stored article as folding sees it."""
 
@@ -215,6 +230,28 @@ class Storage(abc.ABC):
     @abc.abstractmethod
     def known_url(self, url: str) -> bool:
         """Whether a URL was already stored or skipped as off-topic."""
+
+    @abc.abstractmethod
+    def url_seen(self, url: str, key: str) -> str | None:
+        """When a URL was last fetched and kept: a sighting, an off-topic page or a seen key."""
+
+    @abc.abstractmethod
+    def record_seen(
+        self, keys: Sequence[str], url: str, source: str, outcome: str, page_url: str | None = None
+    ) -> None:
+        """Remember a fetched page under the canonical keys of every URL that names it."""
+
+    @abc.abstractmethod
+    def prune_seen(self, before: str) -> int:
+        """Forget seen keys and off-topic pages last seen before ``before``; return how many."""
+
+    @abc.abstractmethod
+    def entry_states(self, urls: Sequence[str]) -> dict[str, EntryState]:
+        """The stored state of entry points, by URL (unknown ones are left out)."""
+
+    @abc.abstractmethod
+    def save_entry_states(self, states: Sequence[EntryState]) -> None:
+        """Write the state of entry points, all in one transaction."""
 
     @abc.abstractmethod
     def runs(self, limit: int = 20) -> list[RunRecord]:

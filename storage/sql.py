@@ -7,13 +7,26 @@ from collections.abc import Generator, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
-from storage.base import FoldIndex, RunRecord, Storage, StorageError, StoryView
-from storage.database import Database, Row, load_migrations
+from storage.base import EntryState, FoldIndex, RunRecord, Storage, StorageError, StoryView
+from storage.database import Database, Row, load_migrations, values
 from storage.sql_fold import SQLFoldIndex
 from storage.times import utcnow
 
 TABLES = frozenset(
-    {"articles", "sightings", "stories", "revisions", "runs", "fetch_errors", "offtopic"}
+    {
+        "articles",
+        "sightings",
+        "stories",
+        "revisions",
+        "runs",
+        "fetch_errors",
+        "offtopic",
+        "entry_points",
+        "seen_urls",
+    }
+)
+ENTRY_COLUMNS = (
+    "url, source, etag, last_modified, body_hash, checked, changed, poll_interval, children"
 )
 EXPORT_COLUMNS = (
     "id, url, site, title, authors, published, modified, fetched, language, text, relevance, "
@@ -144,6 +157,74 @@ class SQLStorage(Storage):
             (url, url),
         )
         return row is not None
+
+    def url_seen(self, url: str, key: str) -> str | None:
+        """The newest time the URL was sighted or skipped as off topic, or its key was seen."""
+        return self.db.scalar(
+            "SELECT MAX(at) AS at FROM ("
+            "SELECT seen_at AS at FROM seen_urls WHERE key = ? "
+            "UNION ALL SELECT last_seen AS at FROM sightings WHERE url = ? "
+            "UNION ALL SELECT seen_at AS at FROM offtopic WHERE url = ?) AS found",
+            (key, url, url),
+        )
+
+    def record_seen(
+        self, keys: Sequence[str], url: str, source: str, outcome: str, page_url: str | None = None
+    ) -> None:
+        """One row per key, replacing what an older fetch left there."""
+        keys = list(dict.fromkeys(keys))
+        if not keys:
+            return
+        now = utcnow()
+        self.db.execute(
+            "INSERT INTO seen_urls (key, url, page_url, source, outcome, seen_at) "
+            f"VALUES {values(6, len(keys))} ON CONFLICT (key) DO UPDATE SET "
+            "url = excluded.url, page_url = excluded.page_url, source = excluded.source, "
+            "outcome = excluded.outcome, seen_at = excluded.seen_at",
+            [v for key in keys for v in (key, url, page_url, source, outcome, now)],
+        )
+
+    def prune_seen(self, before: str) -> int:
+        """Delete seen keys and off-topic pages older than ``before``; sightings stay."""
+        with self.db.writing():
+            seen = self.db.fetchall(
+                "DELETE FROM seen_urls WHERE seen_at < ? RETURNING key", (before,)
+            )
+            offtopic = self.db.fetchall(
+                "DELETE FROM offtopic WHERE seen_at < ? RETURNING url", (before,)
+            )
+        return len(seen) + len(offtopic)
+
+    def entry_states(self, urls: Sequence[str]) -> dict[str, EntryState]:
+        """Stored entry-point states by URL."""
+        if not urls:
+            return {}
+        match, args = self.db.any_of("url", list(urls))
+        rows = self.db.fetchall(f"SELECT {ENTRY_COLUMNS} FROM entry_points WHERE {match}", args)
+        return {row["url"]: _entry_state(row) for row in rows}
+
+    def save_entry_states(self, states: Sequence[EntryState]) -> None:
+        """Upsert entry-point states in one transaction."""
+        if not states:
+            return
+        updates = ", ".join(f"{c} = excluded.{c}" for c in ENTRY_COLUMNS.split(", ")[1:])
+        with self.db.writing():
+            for state in states:
+                self.db.execute(
+                    f"INSERT INTO entry_points ({ENTRY_COLUMNS}) VALUES {values(9, 1)} "
+                    f"ON CONFLICT (url) DO UPDATE SET {updates}",
+                    (
+                        state.url,
+                        state.source,
+                        state.etag,
+                        state.last_modified,
+                        state.body_hash,
+                        state.checked,
+                        state.changed,
+                        float(state.poll_interval),
+                        json.dumps(state.children),
+                    ),
+                )
 
     def runs(self, limit: int = 20) -> list[RunRecord]:
         """The latest runs, newest first."""
@@ -282,3 +363,18 @@ class SQLStorage(Storage):
     def close(self) -> None:
         """Close the connection."""
         self.db.close()
+
+
+def _entry_state(row: Row) -> EntryState:
+    """An entry point's state from its row."""
+    return EntryState(
+        url=row["url"],
+        source=row["source"],
+        checked=row["checked"],
+        etag=row["etag"],
+        last_modified=row["last_modified"],
+        body_hash=row["body_hash"],
+        changed=row["changed"],
+        poll_interval=float(row["poll_interval"]),
+        children=json.loads(row["children"]),
+    )

@@ -114,6 +114,7 @@ def bad_site() -> Iterator[BadSite]:
 def _config(tmp: Path, site: BadSite, sources: dict[str, str], per_domain: int = 1) -> Path:
     lines = [
         f"[crawl]\ndownload_delay = 0\ntimeout = 2\nretries = 0\nconcurrent_per_domain = {per_domain}\n"
+        'allow_networks = ["127.0.0.0/8"]\n'
     ]
     lines += [f'[sources.{name}]\nurl = "{site.base}{path}"\n' for name, path in sources.items()]
     path = tmp / "bad.toml"

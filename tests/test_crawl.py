@@ -16,8 +16,15 @@ NEWSFOLD = str(Path(sys.executable).with_name("newsfold"))
 
 
 def write_config(sites: DemoSites, path: Path) -> Path:
-    """A user config crawling only the fixture publishers, without delays."""
-    lines = ["[crawl]\ndownload_delay = 0\nextract_workers = 2\nretries = 1\n"]
+    """A user config crawling only the fixture publishers (on loopback), without delays.
+
+    Conditional GET is off: the second run here checks that stored URLs are skipped, which needs
+    the feeds' full answers; tests/test_polite.py covers conditional GET.
+    """
+    lines = [
+        "[crawl]\ndownload_delay = 0\nextract_workers = 2\nretries = 1\n"
+        'allow_networks = ["127.0.0.0/8"]\nconditional_get = false\n'
+    ]
     for name, spec in sites.sources.items():
         lines.append(f'[sources.{name}]\nurl = "{spec["url"]}"\nkind = "{spec["kind"]}"\n')
     path.write_text("\n".join(lines))

@@ -47,7 +47,7 @@ def write_config(
     """A config crawling only the fixture publishers, in the given groups on the given crons."""
     lines = [
         f"[crawl]\ndownload_delay = {delay}\nconcurrent_per_domain = 1\n"
-        "extract_workers = 1\nretries = 0\n",
+        'extract_workers = 1\nretries = 0\nallow_networks = ["127.0.0.0/8"]\n',
         f"[schedule]\nstop_grace_seconds = 15\n{schedule}",
         "[schedule.groups]",
         *(f'{name} = "off"' for name in PACKAGED_GROUPS),

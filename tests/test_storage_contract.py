@@ -14,6 +14,7 @@ import subprocess
 import sys
 from collections.abc import Iterator
 from contextlib import ExitStack
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -25,9 +26,11 @@ from crawler.demo import DemoSites
 from pipelines.fold import Folder, FoldResult
 from pipelines.store import ingest
 from storage import StorageError, StoreLocked, open_storage
+from storage.base import EntryState
 from storage.database import load_migrations
 from storage.scratch import scratch_schema, server_url
 from storage.sql import SQLStorage
+from storage.times import shift, utcnow
 
 BACKENDS = ["sqlite", "postgresql"]
 NEWSFOLD = str(Path(sys.executable).with_name("newsfold"))
@@ -125,7 +128,7 @@ def test_upgrade_from_the_first_schema_keeps_articles_exportable(store_url: str)
                     "content_hash, word_count) VALUES (?, ?, ?, 'site', 't', 't', ?, 1)",
                     (article, f"d{i}", f"u{i}", f"h{i}"),
                 )
-        assert storage.migrate() == [2]
+        assert storage.migrate() == [v for v, _, _ in load_migrations(db.dialect)][1:]
         assert storage.last_change() == 3 and re.fullmatch(r"[0-9a-f]{32}", storage.store_id())
         rows = [row for _, row in storage.changed_articles(0)]
         assert [(r["url"], r["copy_count"], r["story_id"]) for r in rows] == [
@@ -288,6 +291,69 @@ def test_stories_view_lists_articles_and_sightings(store: SQLStorage) -> None:
     assert store.stories(since="2099-01-01T00:00:00+00:00") == []
 
 
+# ---- what one run leaves for the next: entry points and seen URLs
+
+
+def test_entry_states_round_trip_and_upsert(store: SQLStorage) -> None:
+    url = "https://a.example/feed.xml"
+    assert store.entry_states([url]) == {} and store.entry_states([]) == {}
+    state = EntryState(
+        url,
+        "a",
+        "2026-01-01T00:00:00+00:00",
+        etag='"abc"',
+        last_modified="Thu, 01 Jan 2026 00:00:00 GMT",
+        body_hash="h1",
+        changed="2026-01-01T00:00:00+00:00",
+        poll_interval=600.5,
+        children=["https://a.example/news-1.xml", "https://a.example/news-2.xml"],
+    )
+    store.save_entry_states([state])
+    assert store.entry_states([url, "https://b.example/feed.xml"]) == {url: state}
+    newer = replace(
+        state, etag=None, checked="2026-01-02T00:00:00+00:00", poll_interval=1201.0, children=[]
+    )
+    other = EntryState("https://b.example/feed.xml", "b", "2026-01-02T00:00:00+00:00")
+    store.save_entry_states([newer, other])
+    assert store.entry_states([url, other.url]) == {url: newer, other.url: other}
+    assert store.count("entry_points") == 2
+
+
+def test_seen_urls_by_key_sighting_or_offtopic_and_expired_by_age(store: SQLStorage) -> None:
+    doc = synthetic_corpus(1)[0]
+    put(store, Folder(FoldConfig()), doc)
+    sighted = f"https://{doc.doc_id}.example/news/{doc.doc_id}"
+    assert store.url_seen(sighted, "no-such-key") == doc.published
+    store.record_offtopic(None, "a", "https://a.example/recipe", "Recipe", 0.1, [])
+    assert store.url_seen("https://a.example/recipe", "a.example/recipe") is not None
+    assert store.url_seen("https://a.example/x", "a.example/x") is None
+
+    store.record_seen(
+        ["a.example/x", "a.example/x-canonical", "a.example/x"],
+        "https://a.example/x",
+        "a",
+        "new",
+        "https://a.example/x-canonical",
+    )
+    assert store.count("seen_urls") == 2
+    assert store.url_seen("https://b.example/elsewhere", "a.example/x-canonical") is not None
+    store.record_seen(["a.example/x"], "https://a.example/x?page=1", "a", "relevance")
+    row = store.db.fetchone(
+        "SELECT url, outcome, page_url FROM seen_urls WHERE key = ?", ("a.example/x",)
+    )
+    assert row == {"url": "https://a.example/x?page=1", "outcome": "relevance", "page_url": None}
+
+    old = shift(utcnow(), -100)
+    store.db.execute("UPDATE seen_urls SET seen_at = ? WHERE key = ?", (old, "a.example/x"))
+    store.db.execute("UPDATE offtopic SET seen_at = ?", (old,))
+    store.db.execute("UPDATE sightings SET last_seen = ?", (old,))
+    assert store.prune_seen(shift(utcnow(), -90)) == 2
+    assert store.count("seen_urls") == 1 and store.count("offtopic") == 0
+    assert store.count("sightings") == 1 and store.url_seen(sighted, "") == old
+    assert store.url_seen("https://a.example/x", "a.example/x") is None
+    assert store.prune_seen(shift(utcnow(), -90)) == 0
+
+
 # ---- locks and concurrent writers
 
 
@@ -378,7 +444,10 @@ def test_reading_a_store_that_does_not_exist_creates_nothing(
 
 def _crawl(sites: DemoSites, tmp: Path, db: str) -> subprocess.CompletedProcess[str]:
     """`newsfold run` over every fixture source into ``db``."""
-    lines = ["[crawl]\ndownload_delay = 0\nextract_workers = 1\nretries = 1\n"]
+    lines = [
+        "[crawl]\ndownload_delay = 0\nextract_workers = 1\nretries = 1\n"
+        'allow_networks = ["127.0.0.0/8"]\n'
+    ]
     for name, spec in sites.sources.items():
         lines.append(f'[sources.{name}]\nurl = "{spec["url"]}"\nkind = "{spec["kind"]}"\n')
     config = tmp / "newsfold.toml"

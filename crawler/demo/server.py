@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
+import hashlib
 import struct
 import sys
 import threading
+import time
 import zlib
 from collections import Counter
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from datetime import UTC
+from email.utils import format_datetime, parsedate_to_datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import MappingProxyType
 from typing import Any, cast
-from urllib.parse import urlsplit
+from urllib.parse import parse_qs, urlsplit
 
 from crawler.demo.sites import (
     BINARY,
@@ -23,7 +28,7 @@ from crawler.demo.sites import (
     Publisher,
     load_publishers,
 )
-from crawler.demo.templates import error_page, listing_page
+from crawler.demo.templates import error_page, listing_page, when
 
 HTML = "text/html; charset=utf-8"
 TEXT = "text/plain; charset=utf-8"
@@ -45,27 +50,130 @@ class Response:
     status: int
     content_type: str
     body: bytes
+    headers: tuple[tuple[str, str], ...] = ()
+    validators: bool = False  # ETag and Last-Modified, answered with 304 when they match
+    stream: bool = False  # no Content-Length: the body ends when the connection closes
 
 
-def respond(publisher: Publisher, target: str, base: str) -> Response:
-    """Answer a request target (path plus optional query) on a server rooted at base."""
+def respond(
+    publisher: Publisher,
+    target: str,
+    base: str,
+    hits: int = 1,
+    feeds: Mapping[str, Sequence[str]] = MappingProxyType({}),
+) -> Response:
+    """Answer a request target (path plus optional query) on a server rooted at base.
+
+    ``hits`` is how many times this target was requested, this time included; ``feeds`` are the
+    link feeds added with ``DemoSites.link_feed``.
+    """
     path = urlsplit(target).path or "/"
     if path == "/robots.txt":
         body = "\n".join(publisher.robots).replace("{base}", base) + "\n"
         return Response(200, TEXT, body.encode())
+    if path.startswith(POLITE):
+        return polite_response(publisher, target, base, hits, feeds)
     kind = publisher.endpoints.get(path, "section" if path == "/" else "")
     if kind in CONTENT_TYPES:
-        return Response(200, CONTENT_TYPES[kind], publisher.document(kind, path, base).encode())
+        document = publisher.document(kind, path, base).encode()
+        return Response(200, CONTENT_TYPES[kind], document, validators=True)
     if kind == "section":
         pages = [p.listed() for p in publisher.pages if path != "/" or p.kind == "article"]
         heading = path.strip("/").upper() or "Latest"
-        return Response(
-            200, HTML, listing_page(publisher.site, base, path, heading, pages).encode()
-        )
-    page = publisher.by_path.get(path)
+        listing = listing_page(publisher.site, base, path, heading, pages).encode()
+        return Response(200, HTML, listing, validators=True)
+    page = publisher.by_path.get(path) or amp_page(publisher, path)
     if page is None:
         return Response(404, HTML, error_page(publisher.site, base, 404).encode())
     return page_response(publisher, page, base)
+
+
+def amp_page(publisher: Publisher, path: str) -> Page | None:
+    """The article an AMP variant (``<article>/amp/``) renders; its canonical is the article."""
+    if not path.endswith("/amp/"):
+        return None
+    page = publisher.by_path.get(path.removesuffix("amp/"))
+    return page if page is not None and page.kind == "article" else None
+
+
+# Paths for politeness tests and benchmarks; nothing in the publishers' feeds links to them.
+POLITE = "/polite/"
+BIG_PAGE_BYTES = 400_000
+
+
+def polite_response(
+    publisher: Publisher,
+    target: str,
+    base: str,
+    hits: int,
+    feeds: Mapping[str, Sequence[str]] = MappingProxyType({}),
+) -> Response:
+    """``/polite/...``: feeds of given links, a rate-limited feed, redirects and oversized pages.
+
+    - ``links.xml?u=URL&u=URL``: an RSS feed listing the given links, in order
+    - ``links/NAME.xml``: the same for a list added with ``DemoSites.link_feed``
+    - ``limited.xml?wait=S``: 429 with ``Retry-After: S`` on the first request, then the RSS feed
+    - ``redirect?to=URL``: a 302 to URL; ``hops/N``: N redirects before a small page
+    - ``big``: a page larger than ``BIG_PAGE_BYTES``; ``big-stream``: the same without a length
+    """
+    parts = urlsplit(target)
+    name, query = parts.path[len(POLITE) :], parse_qs(parts.query)
+    if name == "links.xml":
+        return Response(200, CONTENT_TYPES["rss"], link_feed(query.get("u", [])), validators=True)
+    if name.startswith("links/") and name.removeprefix("links/").removesuffix(".xml") in feeds:
+        links = feeds[name.removeprefix("links/").removesuffix(".xml")]
+        return Response(200, CONTENT_TYPES["rss"], link_feed(links), validators=True)
+    if name == "limited.xml":
+        if hits == 1:
+            wait = query.get("wait", ["1"])[0]
+            return Response(429, TEXT, b"slow down\n", (("Retry-After", wait),))
+        feed = publisher.document("rss", "/feed/", base).encode()
+        return Response(200, CONTENT_TYPES["rss"], feed, validators=True)
+    if name == "redirect":
+        return Response(302, TEXT, b"moved\n", (("Location", query.get("to", ["/"])[0]),))
+    if name.startswith("hops/") and name[5:].isdigit():
+        left = int(name[5:])
+        if left:
+            return Response(302, TEXT, b"moved\n", (("Location", f"{POLITE}hops/{left - 1}"),))
+        return Response(200, HTML, b"<html><body><p>End of the line.</p></body></html>")
+    if name in ("big", "big-stream"):
+        filler = "<p>" + "An oversized page keeps going. " * 40 + "</p>\n"
+        html = "<html><body>" + filler * (BIG_PAGE_BYTES // len(filler) + 1) + "</body></html>"
+        return Response(200, HTML, html.encode(), stream=name == "big-stream")
+    return Response(404, HTML, error_page(publisher.site, base, 404).encode())
+
+
+def link_feed(links: Sequence[str]) -> bytes:
+    """A minimal RSS feed listing links."""
+    items = "".join(
+        f"<item><title>Link {n}</title><link>{link.replace('&', '&amp;')}</link></item>\n"
+        for n, link in enumerate(links, 1)
+    )
+    return (
+        '<?xml version="1.0" encoding="UTF-8"?>\n<rss version="2.0"><channel>'
+        f"<title>Links</title><link>/</link><description>links</description>\n{items}"
+        "</channel></rss>\n"
+    ).encode()
+
+
+def last_modified(publisher: Publisher) -> str:
+    """An HTTP date: when the publisher's newest page was published."""
+    newest = max((when(p.published) for p in publisher.pages), default=None)
+    return format_datetime(newest.astimezone(UTC), usegmt=True) if newest else ""
+
+
+def not_modified(headers: Any, etag: str, modified: str) -> bool:
+    """Whether a request's conditional headers match the current validators (RFC 9110 13.2.2)."""
+    match = headers.get("If-None-Match")
+    if match is not None:
+        return etag in [tag.strip() for tag in match.split(",")] or match.strip() == "*"
+    since = headers.get("If-Modified-Since")
+    if since and modified:
+        try:
+            return parsedate_to_datetime(modified) <= parsedate_to_datetime(since)
+        except (TypeError, ValueError):
+            return False
+    return False
 
 
 def page_response(publisher: Publisher, page: Page, base: str) -> Response:
@@ -106,6 +214,16 @@ def chart_png(seed: str, width: int = 320, height: int = 180) -> bytes:
     return (
         b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", idat) + chunk(b"IEND", b"")
     )
+
+
+@dataclass(frozen=True)
+class Hit:
+    """One request a fixture publisher received."""
+
+    at: float  # time.monotonic() on arrival
+    publisher: str
+    path: str  # incl. the query
+    status: int | None = None
 
 
 class PublisherServer(ThreadingHTTPServer):
@@ -149,11 +267,29 @@ class PublisherHandler(BaseHTTPRequestHandler):
     def serve(self, *, with_body: bool) -> None:
         """Count the request, render the response lazily and send it."""
         server = cast(PublisherServer, self.server)
-        server.sites.count(server.publisher.key, self.path)
-        response = respond(server.publisher, self.path, server.base)
-        self.send_response(response.status)
+        hits = server.sites.count(server.publisher.key, self.path)
+        response = respond(server.publisher, self.path, server.base, hits, server.sites.feeds)
+        status, headers = response.status, list(response.headers)
+        if response.validators and status == 200:
+            etag = '"' + hashlib.sha256(response.body).hexdigest()[:32] + '"'
+            modified = last_modified(server.publisher)
+            headers += [("ETag", etag)] + ([("Last-Modified", modified)] if modified else [])
+            if not_modified(self.headers, etag, modified):
+                status = 304
+        server.sites.log_status(server.publisher.key, self.path, status)
+        self.send_response(status)
         self.send_header("Content-Type", response.content_type)
-        self.send_header("Content-Length", str(len(response.body)))
+        for name, value in headers:
+            self.send_header(name, value)
+        if status == 304:
+            self.send_header("Cache-Control", "no-cache")
+            self.end_headers()
+            return
+        if response.stream:
+            self.send_header("Connection", "close")
+            self.close_connection = True
+        else:
+            self.send_header("Content-Length", str(len(response.body)))
         self.send_header("Cache-Control", "no-cache")
         self.end_headers()
         if with_body:
@@ -176,6 +312,8 @@ class DemoSites:
         self._threads: list[threading.Thread] = []
         self._lock = threading.Lock()
         self._requests: Counter[tuple[str, str]] = Counter()
+        self._log: list[Hit] = []
+        self.feeds: dict[str, tuple[str, ...]] = {}
 
     def start(self) -> None:
         """Bind every publisher to an ephemeral port and serve it from a daemon thread."""
@@ -230,10 +368,32 @@ class DemoSites:
         """Absolute URL of a path on a publisher's server."""
         return self.base(publisher) + (path if path.startswith("/") else f"/{path}")
 
-    def count(self, publisher: str, path: str) -> None:
-        """Record one request (called from server threads)."""
+    def link_feed(self, publisher: str, name: str, links: Sequence[str]) -> str:
+        """Serve an RSS feed listing ``links`` on a publisher; return its URL."""
+        self.feeds[name] = tuple(links)
+        return self.url(publisher, f"{POLITE}links/{name}.xml")
+
+    def count(self, publisher: str, path: str) -> int:
+        """Record one request (called from server threads); return the path's count so far."""
         with self._lock:
             self._requests[(publisher, path)] += 1
+            self._log.append(Hit(time.monotonic(), publisher, path))
+            return self._requests[(publisher, path)]
+
+    def log_status(self, publisher: str, path: str, status: int) -> None:
+        """Attach the answered status to the newest logged request of the path."""
+        with self._lock:
+            for number in range(len(self._log) - 1, -1, -1):
+                hit = self._log[number]
+                if hit.publisher == publisher and hit.path == path and hit.status is None:
+                    self._log[number] = Hit(hit.at, publisher, path, status)
+                    return
+
+    @property
+    def log(self) -> list[Hit]:
+        """Every request received, oldest first, with its monotonic arrival time and status."""
+        with self._lock:
+            return list(self._log)
 
     @property
     def requests(self) -> Counter[tuple[str, str]]:
@@ -245,6 +405,7 @@ class DemoSites:
         """Forget every request counted so far."""
         with self._lock:
             self._requests.clear()
+            self._log.clear()
 
     def articles(self) -> list[FixtureArticle]:
         """Ground truth of every article page served."""

@@ -12,11 +12,21 @@ from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
 
 from crawler.context import RunContext
+from crawler.failures import describe
+from crawler.guard import RefusedAddress
 from crawler.items import ArticleItem
+from crawler.polling import EntryPoints
+from crawler.seen import KEY_META, fetch_decision
 from crawler.sources import Entry, MalformedSource, parse_feed, parse_sitemap, section_links
+from crawler.urls import request_url, url_key
 from storage.times import utcnow
 
 HTML_TYPES = ("text/html", "application/xhtml+xml")
+ENTRY_META = "newsfold_entry"  # request meta: the entry point's URL as its state is kept
+ENTRY_ACCEPT = (
+    "application/rss+xml, application/atom+xml, application/feed+json, application/xml;q=0.9, "
+    "text/xml;q=0.9, text/html;q=0.8, */*;q=0.1"
+)
 
 
 class NewsSpider(scrapy.Spider):
@@ -27,22 +37,48 @@ class NewsSpider(scrapy.Spider):
     def __init__(self, context: RunContext, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.context = context
+        self.entries = EntryPoints(context.storage, context.config.crawl)
+        self.requested: set[str] = set()  # keys of the article URLs requested in this run
 
     async def start(self) -> AsyncIterator[Request]:
-        """One request per enabled source."""
+        """One request per enabled source that is due."""
         callbacks = {
             "feed": self.parse_feed,
             "sitemap": self.parse_sitemap,
             "page": self.parse_section,
         }
-        for name, source in self.context.sources.items():
-            yield Request(
-                str(source.url),
-                callback=callbacks[source.kind],
-                errback=self.on_error,
-                cb_kwargs={"source": name},
-                dont_filter=True,
-            )
+        sources = self.context.sources
+        self.entries.load({name: str(source.url) for name, source in sources.items()})
+        for name, source in sources.items():
+            if not self.entries.due(str(source.url)):
+                self._count(name, "not_due")
+                continue
+            yield self._entry_request(str(source.url), callbacks[source.kind], name)
+
+    def _entry_request(self, url: str, callback: Any, source: str) -> Request:
+        """A conditional request for a feed, sitemap or section page."""
+        return Request(
+            url,
+            callback=callback,
+            errback=self.on_error,
+            cb_kwargs={"source": source},
+            headers={"Accept": ENTRY_ACCEPT, **self.entries.headers(url)},
+            meta={"handle_httpstatus_list": [304], ENTRY_META: url},
+            dont_filter=True,
+        )
+
+    def _not_modified(self, response: Response, source: str) -> bool:
+        """Whether an entry point answered 304; counted and remembered."""
+        if response.status != 304:
+            return False
+        self._count(source, "not_modified")
+        self.entries.observe(source, response.meta[ENTRY_META], response)
+        return True
+
+    def closed(self, reason: str) -> None:
+        """Keep what the run learned about its entry points, once it completed."""
+        if reason == "finished":
+            self.entries.commit()
 
     def _count(self, source: str, key: str) -> None:
         """Count an event for a source in the crawl stats."""
@@ -51,6 +87,8 @@ class NewsSpider(scrapy.Spider):
 
     def parse_feed(self, response: Response, source: str) -> Iterator[Request]:
         """Article requests from an RSS, Atom or JSON feed."""
+        if self._not_modified(response, source):
+            return
         self._count(source, "fetched")
         content_type = (response.headers.get("Content-Type") or b"").decode("latin-1").lower()
         try:
@@ -58,10 +96,16 @@ class NewsSpider(scrapy.Spider):
         except MalformedSource as exc:
             self._fail(source, response.url, str(exc), response.status)
             return
+        self.entries.observe(source, response.meta[ENTRY_META], response)
         yield from self._article_requests(source, entries)
 
     def parse_sitemap(self, response: Response, source: str) -> Iterator[Request]:
-        """Article requests from a sitemap; a sitemap index is followed."""
+        """Article requests from a sitemap; a sitemap index is followed, changed or not."""
+        url = response.meta[ENTRY_META]
+        if self._not_modified(response, source):
+            for child in self.entries.children(url):
+                yield self._entry_request(child, self.parse_sitemap, source)
+            return
         self._count(source, "fetched")
         try:
             is_index, entries = parse_sitemap(response.body)
@@ -69,40 +113,56 @@ class NewsSpider(scrapy.Spider):
             self._fail(source, response.url, str(exc), response.status)
             return
         if is_index:
-            for entry in entries:
-                yield response.follow(
-                    entry.url,
-                    self.parse_sitemap,
-                    errback=self.on_error,
-                    cb_kwargs={"source": source},
-                )
+            children = list(dict.fromkeys(response.urljoin(entry.url) for entry in entries))
+            self.entries.observe(source, url, response, children)
+            for child in children:
+                yield self._entry_request(child, self.parse_sitemap, source)
             return
+        self.entries.observe(source, url, response)
         entries.sort(key=lambda e: e.published or "", reverse=True)
         yield from self._article_requests(source, entries)
 
     def parse_section(self, response: Response, source: str) -> Iterator[Request]:
         """Article requests from the links of a section page."""
+        if self._not_modified(response, source):
+            return
         self._count(source, "fetched")
         if not isinstance(response, TextResponse):
             self._fail(source, response.url, "section page is not HTML", response.status)
             return
         links = section_links(response.url, response.css("a::attr(href)").getall())
+        self.entries.observe(source, response.meta[ENTRY_META], response)
         yield from self._article_requests(source, [Entry(url) for url in links])
 
     def _article_requests(self, source: str, entries: list[Entry]) -> Iterator[Request]:
-        """Requests for the entries not stored yet, up to the source's limit."""
+        """Requests for the entries not fetched before (or due a revision check), up to the limit.
+
+        URLs are compared by their canonical key, so tracking, AMP and http/https variants of one
+        article are fetched once.
+        """
         config = self.context.sources[source]
+        crawl = self.context.config.crawl
         pattern = re.compile(config.url_pattern) if config.url_pattern else None
         wanted = [e for e in entries if pattern is None or pattern.search(e.url)]
         for entry in wanted[: config.max_articles]:
-            if self.context.storage.known_url(entry.url):
+            url = request_url(entry.url, crawl.tracking_params)
+            key = url_key(url, crawl.tracking_params)
+            if key in self.requested:
+                self._count(source, "duplicates")
+                continue
+            self.requested.add(key)
+            decision = fetch_decision(self.context.storage, url, key, crawl.revisit_days)
+            if decision == "known":
                 self._count(source, "known")
                 continue
+            if decision == "revisit":
+                self._count(source, "revisits")
             yield Request(
-                entry.url,
+                url,
                 callback=self.parse_article,
                 errback=self.on_error,
                 cb_kwargs={"source": source, "entry": entry},
+                meta={KEY_META: key},
             )
 
     def parse_article(self, response: Response, source: str, entry: Entry) -> Iterator[ArticleItem]:
@@ -127,11 +187,12 @@ class NewsSpider(scrapy.Spider):
         """Record a failed request with its reason; the crawl goes on."""
         request = failure.request  # type: ignore[attr-defined]
         source = request.cb_kwargs.get("source", "?")
-        status = None
+        if failure.check(RefusedAddress):
+            self._count(source, "refused")
+            self.context.record_error(source, request.url, str(failure.value))
+            return
         if failure.check(HttpError):
-            status = failure.value.response.status  # type: ignore[union-attr]
             self._count(source, "fetched")
-            reason = f"HTTP {status}"
         elif "robots.txt" in str(failure.value):
             # Not a failure: the publisher asked us not to fetch it.
             self._count(source, "robots")
@@ -139,8 +200,7 @@ class NewsSpider(scrapy.Spider):
                 self.context.run_id, source, request.url, "forbidden by robots.txt"
             )
             return
-        else:
-            reason = f"{failure.type.__name__}: {failure.getErrorMessage()}"  # type: ignore[union-attr]
+        reason, status = describe(failure, self.context.config.crawl)
         self._fail(source, request.url, reason, status)
 
     def _fail(self, source: str, url: str, reason: str, status: int | None = None) -> None:

@@ -1,0 +1,36 @@
+"""Smoke test of the crawl benchmark: it runs end to end and the store holds what was served."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from benchmarks import crawl
+
+PAGES = 30
+ROW_KEYS = ["scrapy", "trafilatura_default", "trafilatura_metadata", "newsfold_w1", "newsfold_w0"]
+
+
+def test_crawl_benchmark_runs_and_stores_every_page(tmp_path: Path) -> None:
+    """Every row is measured, and each newsfold run stored one sighting per page, copies folded."""
+    result = crawl.run_benchmark(PAGES, tmp_path, crawl.Plan(runs=1, startup=False))
+
+    assert result["pages"] == PAGES
+    assert result["copies"] == 1  # page 19 syndicates an earlier page
+    assert [row["key"] for row in result["rows"]] == ROW_KEYS
+    for row in result["rows"]:
+        assert row["pages"] == PAGES
+        assert row["seconds"] > 0 and row["pages_per_s"] > 0
+        assert row["peak_rss_mb"] > 0
+        assert row["ratio"] is not None
+    assert set(result["ratios"]) == set(crawl.TARGETS)
+    rows = {row["key"]: row for row in result["rows"]}
+    assert rows["trafilatura_default"]["extra"]["failed"] == 0
+    for key in ("newsfold_w1", "newsfold_w0"):
+        stored = rows[key]["stored"]
+        assert stored["run_status"] == "completed"
+        assert stored["sightings"] == PAGES
+        assert stored["articles"] == PAGES - 1
+        assert stored["copy_articles"] == 1
+        assert stored["fetch_errors"] == 0
+        assert stored["ok"]
+    assert rows["newsfold_w0"]["processes"] > 1  # the extraction pool ran
