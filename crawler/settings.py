@@ -25,7 +25,8 @@ def scrapy_settings(config: NewsfoldConfig, progress: bool = False) -> dict[str,
     """The Scrapy settings dict for a crawl with this config."""
     crawl = config.crawl
     extensions: dict[str, int] = {
-        "scrapy.extensions.telnet.TelnetConsole": 0,
+        # None switches an extension off (0 would only order it): no telnet console.
+        "scrapy.extensions.telnet.TelnetConsole": None,
         "crawler.seen.SeenUrls": 100,
     }
     if progress:
@@ -59,6 +60,9 @@ def scrapy_settings(config: NewsfoldConfig, progress: bool = False) -> dict[str,
         "ITEM_PIPELINES": ITEM_PIPELINES,
         "DOWNLOADER_MIDDLEWARES": DOWNLOADER_MIDDLEWARES,
         "EXTENSIONS": extensions,
+        "TELNETCONSOLE_ENABLED": False,
+        # The remote-control server runs code sent to it; a crawler service has no use for it.
+        "REMOTE_CONTROL_ENABLED": False,
         "LOG_LEVEL": crawl.log_level,
         "LOG_FORMATTER": "crawler.logformatter.NewsfoldLogFormatter",
         "TWISTED_REACTOR": "twisted.internet.asyncioreactor.AsyncioSelectorReactor",

@@ -36,7 +36,8 @@ def parse_feed(body: bytes, url: str, content_type: str = "") -> list[Entry]:
     """Entries of an RSS, Atom or JSON feed."""
     if "json" in content_type or body.lstrip()[:1] == b"{":
         return _json_feed(body, url)
-    parsed = feedparser.parse(body, response_headers={"content-location": url})
+    headers = {"content-location": url, "content-type": content_type or "application/xml"}
+    parsed = feedparser.parse(body, response_headers=headers)
     entries = []
     for entry in parsed.entries:
         link = entry.get("link")

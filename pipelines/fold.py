@@ -33,6 +33,8 @@ BORDERLINE = 0.1
 # Articles sharing an opening with a text that matched nothing else, read to check for a teaser.
 TEASER_CANDIDATES = 5
 CANDIDATE_LIMIT = 50
+# Articles sharing the most salient terms, scored for the story decision (each costs a cosine).
+STORY_CANDIDATES = 12
 
 
 @dataclass(frozen=True)
@@ -202,14 +204,15 @@ class Folder:
             query[:STORY_QUERY_TERMS],
             shift(time_key, -window),
             shift(time_key, window),
-            CANDIDATE_LIMIT,
+            STORY_CANDIDATES,
         )
         if not candidates:
             return None, 0.0
         terms = set(fp.terms).union(*(c.terms for c in candidates))
         total, df = index.term_frequencies(sorted(terms))
         idf = {t: math.log((total + 2) / (df.get(t, 0) + 1)) + 1.0 for t in terms}
-        scored = [(story_score(fp.terms, c.terms, idf), c) for c in candidates]
+        wanted = profile_vector(fp.terms, idf)
+        scored = [(cosine(wanted, profile_vector(c.terms, idf)), c) for c in candidates]
         matched = [(s, c) for s, c in scored if s >= self.config.story_threshold and c.story_id]
         if not matched:
             return None, max(s for s, _ in scored)
@@ -239,14 +242,20 @@ def election_key(sighting: Sighting, canonical: set[str]) -> tuple[Any, ...]:
 
 def story_score(a: dict[str, float], b: dict[str, float], idf: dict[str, float]) -> float:
     """Cosine of two salient-term profiles, weighted by rarity; domain-common terms count little."""
+    return cosine(profile_vector(a, idf), profile_vector(b, idf))
 
-    def weight(term: str, count: float) -> float:
-        prior = 0.1 if term in DOMAIN_COMMON else 1.0
-        return prior * idf.get(term, 1.0) * math.sqrt(count)
 
-    va = {t: weight(t, w) for t, w in a.items()}
-    vb = {t: weight(t, w) for t, w in b.items()}
-    dot = sum(va[t] * vb[t] for t in va.keys() & vb.keys())
+def profile_vector(terms: dict[str, float], idf: dict[str, float]) -> dict[str, float]:
+    """A profile's weights: rarity times the square root of its count."""
+    return {
+        term: (0.1 if term in DOMAIN_COMMON else 1.0) * idf.get(term, 1.0) * math.sqrt(count)
+        for term, count in terms.items()
+    }
+
+
+def cosine(va: dict[str, float], vb: dict[str, float]) -> float:
+    """Cosine similarity of two sparse vectors."""
+    dot = sum(weight * vb[term] for term, weight in va.items() if term in vb)
     norm = math.sqrt(sum(v * v for v in va.values())) * math.sqrt(sum(v * v for v in vb.values()))
     return dot / norm if norm else 0.0
 
