@@ -3,10 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from contextlib import ExitStack
+from pathlib import Path
 
 import pytest
 
 from crawler.demo import DemoSites
+from storage import StorageError, open_storage
+from storage.scratch import scratch_schema
+from storage.sql import SQLStorage
 
 
 @pytest.fixture(scope="session")
@@ -21,3 +26,26 @@ def fresh_sites() -> Iterator[DemoSites]:
     """A new set of running fixture publishers with zeroed request counters."""
     with DemoSites() as sites:
         yield sites
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A new store's URL: a SQLite file, or a throwaway schema on the test PostgreSQL."""
+    if request.param == "sqlite":
+        yield str(tmp_path / "store.db")
+        return
+    with ExitStack() as stack:
+        try:
+            url = stack.enter_context(scratch_schema())
+        except StorageError as exc:
+            pytest.skip(f"PostgreSQL not reachable: {exc}")
+        yield url
+
+
+@pytest.fixture
+def store(store_url: str) -> Iterator[SQLStorage]:
+    """A migrated store on each backend."""
+    storage = open_storage(store_url)
+    assert isinstance(storage, SQLStorage)
+    yield storage
+    storage.close()

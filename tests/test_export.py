@@ -6,8 +6,6 @@ import csv
 import json
 import subprocess
 import sys
-from collections.abc import Iterator
-from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
 
@@ -19,31 +17,7 @@ from crawler.cli import main
 from crawler.export import FIELDS, make_cursor, parse_cursor
 from pipelines.fold import Folder, FoldResult
 from pipelines.store import ingest
-from storage import StorageError, open_storage
-from storage.scratch import scratch_schema
 from storage.sql import SQLStorage
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    """A new store's URL: a SQLite file, or a throwaway schema on the test PostgreSQL."""
-    if request.param == "sqlite":
-        yield str(tmp_path / "store.db")
-        return
-    with ExitStack() as stack:
-        try:
-            url = stack.enter_context(scratch_schema())
-        except StorageError as exc:
-            pytest.skip(f"PostgreSQL not reachable: {exc}")
-        yield url
-
-
-@pytest.fixture
-def store(store_url: str) -> Iterator[SQLStorage]:
-    storage = open_storage(store_url)
-    assert isinstance(storage, SQLStorage)
-    yield storage
-    storage.close()
 
 
 def put(storage: SQLStorage, folder: Folder, doc: Doc) -> FoldResult:

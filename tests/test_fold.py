@@ -2,18 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import ExitStack
-from pathlib import Path
-
 import pytest
 
 from config.schema import FoldConfig
 from pipelines.fold import Folder, FoldResult
 from pipelines.store import ingest
-from storage import StorageError, open_storage
+from storage import open_storage
 from storage.base import ArticleRecord, Sighting
-from storage.scratch import scratch_schema
 from storage.sql import SQLStorage
 
 BODY = (
@@ -44,28 +39,6 @@ FOOTER = (
     "For licensing enquiries, partnership requests and reprint permissions please contact our "
     "syndication desk, which answers within two working days."
 )
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    """A new store's URL: a SQLite file, or a throwaway schema on the test PostgreSQL."""
-    if request.param == "sqlite":
-        yield str(tmp_path / "fold.db")
-        return
-    with ExitStack() as stack:
-        try:
-            url = stack.enter_context(scratch_schema())
-        except StorageError as exc:
-            pytest.skip(f"PostgreSQL not reachable: {exc}")
-        yield url
-
-
-@pytest.fixture
-def store(store_url: str) -> Iterator[SQLStorage]:
-    storage = open_storage(store_url)
-    assert isinstance(storage, SQLStorage)
-    yield storage
-    storage.close()
 
 
 def fold(

@@ -36,28 +36,6 @@ BACKENDS = ["sqlite", "postgresql"]
 NEWSFOLD = str(Path(sys.executable).with_name("newsfold"))
 
 
-@pytest.fixture(params=BACKENDS)
-def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    """A new store's URL: a SQLite file, or a throwaway schema on the test PostgreSQL."""
-    if request.param == "sqlite":
-        yield str(tmp_path / "store.db")
-        return
-    with ExitStack() as stack:
-        try:
-            url = stack.enter_context(scratch_schema())
-        except StorageError as exc:
-            pytest.skip(f"PostgreSQL not reachable: {exc}")
-        yield url
-
-
-@pytest.fixture
-def store(store_url: str) -> Iterator[SQLStorage]:
-    storage = open_storage(store_url)
-    assert isinstance(storage, SQLStorage)
-    yield storage
-    storage.close()
-
-
 @pytest.fixture
 def postgres_url() -> Iterator[str]:
     """A throwaway PostgreSQL schema, for what only PostgreSQL does."""
