@@ -24,7 +24,7 @@ DOWNLOADER_MIDDLEWARES = {
 def scrapy_settings(config: NewsfoldConfig, progress: bool = False) -> dict[str, Any]:
     """The Scrapy settings dict for a crawl with this config."""
     crawl = config.crawl
-    extensions: dict[str, int] = {
+    extensions: dict[str, int | None] = {
         # None switches an extension off (0 would only order it): no telnet console.
         "scrapy.extensions.telnet.TelnetConsole": None,
         "crawler.seen.SeenUrls": 100,
