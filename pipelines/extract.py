@@ -232,5 +232,8 @@ class ExtractPipeline:
             stats.inc_value("extract/failed")
             self.crawler.spider.context.record_error(item.source, item.url, str(exc))  # type: ignore[union-attr]
             raise DropItem(f"extract: {exc}") from None
+        if item.page.notes:
+            stats.inc_value("extract/repaired")
+            logger.info("%s: %s", item.url, "; ".join(item.page.notes))
         item.body = b""
         return item
