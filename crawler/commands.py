@@ -96,11 +96,12 @@ def extract(args: argparse.Namespace, console: Console) -> int:
         return EXIT_CONFIG
     config = load(args)
     extractor = Extractor(config.crawl.max_page_bytes, frozenset(config.clean.disabled_rules))
-    cleaner = Cleaner(config.clean, site_learner(config.clean))
+    learner = site_learner(config.clean)
+    cleaner = Cleaner(config.clean, learner)
     extracted = [_extract_page(extractor, path, url) for path, url in pages]
     for _, page in extracted:
-        if page is not None and cleaner.learner is not None:
-            cleaner.learner.observe(page.hostname, (line.text for line in page.lines))
+        if page is not None:
+            learner.observe(page.hostname, (line.text for line in page.lines))
     for out, page in extracted:
         if page is not None:
             cleaned = cleaner.clean(page.lines, page.authors, page.title, page.hostname)

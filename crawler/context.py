@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from config.schema import NewsfoldConfig, SourceConfig
-from storage.base import Storage
+from pipelines.boilerplate import KnownTemplate, SiteLearner
+from storage.base import Storage, StorageError
 
 logger = logging.getLogger(__name__)
 
@@ -19,6 +20,35 @@ class RunContext:
     storage: Storage
     run_id: int | None
     sources: dict[str, SourceConfig]
+    learner: SiteLearner = field(init=False)
+    _loaded: set[str] = field(init=False, default_factory=set)
+
+    def __post_init__(self) -> None:
+        clean = self.config.clean
+        self.learner = SiteLearner(min_pages=clean.learn_min_pages, share=clean.learn_share)
+
+    def template(self, site: str) -> KnownTemplate:
+        """The site's template as learned by this and earlier crawls."""
+        if site not in self._loaded:
+            self._loaded.add(site)
+            self.learner.restore(self.storage.load_site_learning([site]))
+        return self.learner.template(site)
+
+    def learn(self, site: str, keys: list[str]) -> None:
+        """Count one page of a site in its template."""
+        if site not in self._loaded:
+            self.template(site)
+        self.learner.observe_keys(site, keys)
+
+    def save_learning(self) -> None:
+        """Store the template counts of every site this crawl saw."""
+        state = self.learner.to_state()
+        if not state:
+            return
+        try:
+            self.storage.save_site_learning(state)
+        except StorageError as exc:
+            logger.error("site learning not saved (the next crawl relearns it): %s", exc)
 
     def record_error(self, source: str, url: str, reason: str, status: int | None = None) -> None:
         """Record a failure of one URL; the run goes on."""

@@ -16,9 +16,12 @@ class ArticleItem:
     fetched: str
     feed_title: str = ""
     feed_published: str | None = None
+    declared: str | None = None  # the charset the HTTP headers declare
     page: Any = None  # pipelines.extract.Page
     removals: list[dict[str, str]] = field(default_factory=list)
     relevance: float | None = None
     relevance_terms: list[str] = field(default_factory=list)
     fingerprint: Any = None  # pipelines.features.Fingerprint
+    cleaned: bool = False  # the page text is cleaned (by the extraction worker)
+    line_keys: list[str] = field(default_factory=list)  # for the site learner
     result: Any = None  # pipelines.fold.FoldResult

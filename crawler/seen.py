@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
 
 from scrapy import signals
-from scrapy.http import Response, TextResponse
+from scrapy.http import Response
 
-from crawler.urls import declared_url, same_site, url_key
+from crawler.urls import same_site, url_key
 from storage.base import Storage
 from storage.times import shift, utcnow
 
@@ -66,9 +67,10 @@ class SeenUrls:
     def remember(self, item: Any, response: Response, outcome: str) -> None:
         """Record the page under every URL that names it."""
         tracking = self.context.config.crawl.tracking_params
-        page_url = None
-        if isinstance(response, TextResponse):
-            page_url = declared_url(response.text, response.url)
+        # Extraction read the URL the page declares: its rel=canonical, else its og:url.
+        page_url = item.page.canonical_url
+        if page_url and urlsplit(page_url).scheme not in ("http", "https"):
+            page_url = None
         urls = [item.url, *([page_url] if page_url and same_site(page_url, item.url) else [])]
         keys = [url_key(url, tracking) for url in urls]
         listed = response.meta.get(KEY_META)

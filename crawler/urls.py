@@ -5,10 +5,9 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from contextlib import suppress
-from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from courlan import normalize_url
-from parsel import Selector
 
 # Query parameters that only say how a reader arrived: they never change the page.
 TRACKING_PREFIXES = ("utm_", "mtm_", "pk_", "itm_", "hsa_", "at_", "oly_", "vero_", "__twitter")
@@ -92,22 +91,6 @@ def url_key(url: str, extra: Iterable[str] = ()) -> str:
     pairs = parse_qsl(parts.query, keep_blank_values=True)
     query = urlencode(sorted((k, v) for k, v in pairs if k.lower() not in AMP_PARAMS))
     return f"{netloc}{path.rstrip('/')}" + (f"?{query}" if query else "")
-
-
-def declared_url(html: str, base: str) -> str | None:
-    """The URL a page gives for itself: its rel=canonical link, else its og:url."""
-    head = Selector(text=html[:200_000])
-    for found in (
-        head.xpath(
-            "//link[contains(concat(' ', normalize-space(@rel), ' '), ' canonical ')]/@href"
-        ),
-        head.xpath("//meta[@property='og:url']/@content"),
-    ):
-        href = (found.get() or "").strip()
-        if href:
-            absolute = urljoin(base, href)
-            return absolute if urlsplit(absolute).scheme in ("http", "https") else None
-    return None
 
 
 def same_site(one: str, other: str) -> bool:

@@ -10,7 +10,7 @@ from scrapy.exceptions import DropItem
 
 from config.schema import CleanConfig
 from pipelines import patterns as pat
-from pipelines.boilerplate import SiteLearner
+from pipelines.boilerplate import KnownTemplate, SiteLearner
 from pipelines.lines import Line, text_lines
 
 if TYPE_CHECKING:
@@ -40,6 +40,7 @@ class Context:
     title: str
     site: str
     removed: dict[int, str]
+    learner: SiteLearner | KnownTemplate | None = None
     bare: list[str] = field(default_factory=list)
 
     def __post_init__(self) -> None:
@@ -86,7 +87,7 @@ class Cleaner:
     )
 
     def __init__(
-        self, config: CleanConfig | None = None, learner: SiteLearner | None = None
+        self, config: CleanConfig | None = None, learner: SiteLearner | KnownTemplate | None = None
     ) -> None:
         disabled = set(config.disabled_rules if config else ())
         unknown = disabled - set(self.RULES)
@@ -101,10 +102,11 @@ class Cleaner:
         authors: Sequence[str] = (),
         title: str = "",
         site: str = "",
+        template: KnownTemplate | None = None,
     ) -> Cleaned:
-        """Remove boilerplate lines; return the text and the removals."""
+        """Remove boilerplate lines (the site's template too); return the text and the removals."""
         lines = text_lines(text) if isinstance(text, str) else list(text)
-        ctx = Context(lines, authors, title, site, {})
+        ctx = Context(lines, authors, title, site, {}, template or self.learner)
         prefixes = _strip_dateline(ctx) if "dateline" in self.enabled else []
         for rule in self.enabled:
             for index in RULE_FUNCTIONS[rule](self, ctx):
@@ -116,9 +118,10 @@ class Cleaner:
 
     def learned(self, ctx: Context) -> list[int]:
         """Lines the site's pages repeat: its template."""
-        if self.learner is None or not ctx.site:
+        learner = ctx.learner
+        if learner is None or not ctx.site:
             return []
-        return [i for i in ctx.live() if self.learner.is_boilerplate(ctx.site, ctx.text(i))]
+        return [i for i in ctx.live() if learner.is_boilerplate(ctx.site, ctx.text(i))]
 
 
 def _title_repeat(_: Cleaner, ctx: Context) -> list[int]:
@@ -346,34 +349,45 @@ def site_learner(config: CleanConfig) -> SiteLearner:
 
 
 class CleanPipeline:
-    """Applies the Cleaner to each extracted page, learning each site's template as it goes."""
+    """Learns each site's template from its pages and counts what cleaning removed."""
+
+    # The extraction worker cleans the page with the template known when it was sent; this
+    # stage, in the crawl's process, adds the page's lines to the site's counts.
 
     def __init__(self, crawler: Crawler, cleaner: Cleaner) -> None:
         self.crawler = crawler
         self.cleaner = cleaner
+        self.context = crawler.spider.context  # type: ignore[union-attr]
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> CleanPipeline:
-        """Build the stage from the run's [clean] config, with an in-memory site learner."""
+        """Build the stage from the run's [clean] config and its site learning."""
         config = crawler.spider.context.config.clean  # type: ignore[union-attr]
-        return cls(crawler, Cleaner(config, site_learner(config)))
+        return cls(crawler, Cleaner(config))
+
+    def close_spider(self) -> None:
+        """Store what the crawl learned of each site's template."""
+        self.context.save_learning()
 
     def process_item(self, item: Any) -> Any:
-        """Replace the page text with its cleaned text; keep the removals."""
+        """Learn from the page; drop it when cleaning left nothing."""
         stats = self.crawler.stats
         assert stats is not None
         page = item.page
-        lines = page.lines or text_lines(page.text)
         site = page.hostname
-        if self.cleaner.learner is not None and site:
-            self.cleaner.learner.observe(site, (line.text for line in lines))
-        cleaned = self.cleaner.clean(lines, page.authors, page.title, site)
-        for removal in cleaned.removals:
+        if not item.cleaned:
+            lines = page.lines or text_lines(page.text)
+            learner = self.context.learner
+            item.line_keys = learner.line_keys(line.text for line in lines)
+            template = self.context.template(site) if site else None
+            cleaned = self.cleaner.clean(lines, page.authors, page.title, site, template)
+            page.text, page.lines, item.cleaned = cleaned.text, [], True
+            item.removals = page.removals + cleaned.removals
+        if site:
+            self.context.learn(site, item.line_keys)
+        for removal in item.removals:
             stats.inc_value(f"clean/{removal['rule']}")
-        if not cleaned.text.strip():
+        if not page.text.strip():
             stats.inc_value("clean/empty")
             raise DropItem("clean: nothing left after removing boilerplate")
-        page.text = cleaned.text
-        page.lines = []
-        item.removals = page.removals + cleaned.removals
         return item

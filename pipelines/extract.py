@@ -9,6 +9,7 @@ import os
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
 
 import trafilatura
 from lxml.html import HtmlElement
@@ -158,7 +159,7 @@ def _page(url: str, lines: list[Line], meta: Metadata, notes: list[str]) -> Page
         language=meta.language,
         site=meta.site,
         hostname=meta.hostname,
-        canonical_url=meta.canonical_url if meta.canonical_url != url else None,
+        canonical_url=meta.canonical_url,
         description=meta.description,
         tags=meta.tags,
         image=meta.image,
@@ -172,27 +173,21 @@ def split_authors(value: str | None) -> list[str]:
     return clean_authors([value]) if value else []
 
 
-def warm_up() -> int:
-    """Run once in each worker so imports happen before the crawl."""
-    return os.getpid()
-
-
-def extract_job(body: bytes | str, url: str, max_bytes: int, disabled: frozenset[str]) -> Page:
-    """Extract in a worker process (a fresh Extractor: no state crosses calls)."""
-    return Extractor(max_bytes, disabled).extract(body, url)
-
-
 class ExtractPipeline:
-    """Runs extraction in a process pool so fetching and extraction use every core."""
+    """Extracts, cleans, scores and fingerprints each page in a process pool, off the reactor."""
+
+    # Everything that needs only the page (pipelines.prepare) runs in the workers, so the
+    # crawl's process is left with fetching, the per-site learning, folding and storing.
 
     def __init__(self, crawler: Crawler) -> None:
+        from pipelines.prepare import Preparer
+
         self.crawler = crawler
-        config = crawler.spider.context.config  # type: ignore[union-attr]
-        crawl = config.crawl
-        self.disabled = frozenset(config.clean.disabled_rules)
-        self.max_bytes = crawl.max_page_bytes
-        self.workers = crawl.extract_workers or os.cpu_count() or 1
+        self.context = crawler.spider.context  # type: ignore[union-attr]
+        self.config = self.context.config
+        self.workers = self.config.crawl.extract_workers or os.cpu_count() or 1
         self.pool: ProcessPoolExecutor | None = None
+        self.inline = Preparer(self.config) if self.workers == 1 else None
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> ExtractPipeline:
@@ -200,14 +195,24 @@ class ExtractPipeline:
         return cls(crawler)
 
     async def open_spider(self) -> None:
-        """Start the worker pool before the first request (none for one worker: extract inline)."""
-        if self.workers > 1:
+        """Start the worker pool before the first request (none for one worker: work inline)."""
+        from pipelines import prepare
+
+        if self.inline is None:
             ctx = multiprocessing.get_context("forkserver")
-            ctx.set_forkserver_preload(["pipelines.extract"])
-            self.pool = ProcessPoolExecutor(self.workers, mp_context=ctx)
+            ctx.set_forkserver_preload(["pipelines.prepare"])
+            self.pool = ProcessPoolExecutor(
+                self.workers,
+                mp_context=ctx,
+                initializer=prepare.start_worker,
+                initargs=(self.config,),
+            )
             # Spawning workers blocks the caller; doing it now keeps it off the crawl's clock.
             await asyncio.gather(
-                *(asyncio.wrap_future(self.pool.submit(warm_up)) for _ in range(self.workers))
+                *(
+                    asyncio.wrap_future(self.pool.submit(prepare.warm_up))
+                    for _ in range(self.workers)
+                )
             )
 
     def close_spider(self) -> None:
@@ -216,22 +221,29 @@ class ExtractPipeline:
             self.pool.shutdown(wait=True, cancel_futures=True)
 
     async def process_item(self, item: Any) -> Any:
-        """Fill ``item.page`` or drop the item with the reason recorded."""
+        """Fill the item from its page, or drop it with the reason recorded."""
+        from pipelines import prepare
+
         stats = self.crawler.stats
         assert stats is not None
+        site = (urlsplit(item.url).hostname or "").removeprefix("www.")
+        template = self.context.template(site) if site else None
         try:
-            if self.pool is None:
-                item.page = extract_job(item.body, item.url, self.max_bytes, self.disabled)
+            if self.inline is not None:
+                done = self.inline.prepare(item.body, item.url, item.declared, template)
             else:
-                future = self.pool.submit(
-                    extract_job, item.body, item.url, self.max_bytes, self.disabled
+                future = self.pool.submit(  # type: ignore[union-attr]
+                    prepare.prepare_job, item.body, item.url, item.declared, template
                 )
-                item.page = await asyncio.wrap_future(future)
+                done = await asyncio.wrap_future(future)
         except ExtractionError as exc:
             stats.inc_value(f"newsfold/{item.source}/errors")
             stats.inc_value("extract/failed")
-            self.crawler.spider.context.record_error(item.source, item.url, str(exc))  # type: ignore[union-attr]
+            self.context.record_error(item.source, item.url, str(exc))
             raise DropItem(f"extract: {exc}") from None
+        item.page, item.removals, item.line_keys = done.page, done.removals, done.line_keys
+        item.relevance, item.relevance_terms = done.relevance.score, done.relevance.terms
+        item.fingerprint, item.cleaned = done.fingerprint, True
         if item.page.notes:
             stats.inc_value("extract/repaired")
             logger.info("%s: %s", item.url, "; ".join(item.page.notes))

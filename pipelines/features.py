@@ -126,7 +126,7 @@ class Fingerprinter:
             shingle_count=len(grams),
             hashvalues=values.tobytes(),
             band_keys=band_keys(values, self.rows),
-            terms=salient_terms(text, title),
+            terms=salient_terms(text, title, tokens=tokens),
         )
 
     def _lead_keys(self, tokens: list[str]) -> tuple[int, ...]:
@@ -184,7 +184,9 @@ _POSSESSIVE = re.compile(r"['’]s$")
 _TRAILING_PUNCT = re.compile(r"[,.;:!?)\]\"”]$")
 
 
-def salient_terms(text: str, title: str = "", limit: int = 40) -> dict[str, float]:
+def salient_terms(
+    text: str, title: str = "", limit: int = 40, tokens: list[str] | None = None
+) -> dict[str, float]:
     """Names, organisations, numbers and title words, weighted by kind and frequency."""
     weights: defaultdict[str, float] = defaultdict(float)
     for sentence in re.split(r"(?<=[.!?])\s+|\n+", text):
@@ -198,7 +200,7 @@ def salient_terms(text: str, title: str = "", limit: int = 40) -> dict[str, floa
     # Rewrites often share no names but do share their vocabulary: add the commonest content words.
     content = Counter(
         w
-        for w in words(text)
+        for w in (words(text) if tokens is None else tokens)
         if len(w) > 2 and w not in STOPWORDS and w not in DOMAIN_COMMON and not w.isdigit()
     )
     for word, count in content.most_common(WORD_TERMS):
@@ -215,6 +217,12 @@ def _sentence_terms(tokens: list[str], weights: defaultdict[str, float]) -> None
     """Add the capitalised names and notable numbers of one sentence."""
     run: list[str] = []
     for index, token in enumerate(tokens):
+        if token[0].islower():
+            # neither a name nor a number: the common case, decided without the patterns
+            if run:
+                _flush(run, weights)
+                run = []
+            continue
         word = _clean_word(token)
         if word and _NAME_WORD.match(word):
             following = _clean_word(tokens[index + 1]) if index + 1 < len(tokens) else ""
@@ -225,8 +233,9 @@ def _sentence_terms(tokens: list[str], weights: defaultdict[str, float]) -> None
                     _flush(run, weights)
                     run = []
                 continue
-        _flush(run, weights)
-        run = []
+        if run:
+            _flush(run, weights)
+            run = []
         if word and _NUMBER.match(word):
             _add_number(word, weights)
     _flush(run, weights)

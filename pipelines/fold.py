@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import math
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 import numpy as np
@@ -48,6 +49,24 @@ class FoldResult:
     similarity: float = 1.0
 
 
+class Text:
+    """A text being folded, tokenised once, when a check first needs its words."""
+
+    def __init__(self, text: str, shingle_size: int) -> None:
+        self.text = text
+        self.shingle_size = shingle_size
+
+    @cached_property
+    def words(self) -> list[str]:
+        """Its normalised words."""
+        return words(self.text)
+
+    @cached_property
+    def shingles(self) -> set[bytes]:
+        """Its word shingles."""
+        return shingles(self.words, self.shingle_size)
+
+
 class Folder:
     """Decides, inside one store transaction, where a document belongs."""
 
@@ -76,7 +95,7 @@ class Folder:
         known = index.sighting_by_doc(sighting.doc_id)
         if known is not None:
             return self._known(index, known, record, sighting, fp)
-        matches = self._copy_matches(index, fp, record.text)
+        matches = self._copy_matches(index, fp, Text(record.text, self.config.shingle_size))
         if matches:
             return self._add_copy(index, matches, record, sighting, fp)
         time_key = sighting.published or sighting.seen_at
@@ -110,7 +129,7 @@ class Folder:
         return FoldResult("revision", article_id, None)
 
     def _copy_matches(
-        self, index: FoldIndex, fp: Fingerprint, text: str
+        self, index: FoldIndex, fp: Fingerprint, text: Text
     ) -> list[tuple[float, Candidate | int]]:
         """Stored articles this text is a copy of, best first."""
         exact = index.article_by_hash(fp.content_hash)
@@ -141,19 +160,19 @@ class Folder:
         found.sort(key=lambda pair: -pair[0])
         return found
 
-    def _exact_overlap(self, index: FoldIndex, cand: Candidate, text: str) -> tuple[float, float]:
+    def _exact_overlap(self, index: FoldIndex, cand: Candidate, text: Text) -> tuple[float, float]:
         """Exact Jaccard of two texts' shingle sets, and the share of the smaller in the larger."""
-        size = self.config.shingle_size
-        a = shingles(words(text), size)
-        b = shingles(words(index.article_text(cand.article_id)), size)
+        a = text.shingles
+        b = shingles(words(index.article_text(cand.article_id)), self.config.shingle_size)
         if not a or not b:
             return 0.0, 0.0
         shared = len(a & b)
         return shared / len(a | b), shared / min(len(a), len(b))
 
-    def _teaser_share(self, index: FoldIndex, cand: Candidate, text: str) -> float:
+    def _teaser_share(self, index: FoldIndex, cand: Candidate, text: Text) -> float:
         """How much of the shorter of two texts repeats the opening of the longer."""
-        short, long = sorted((words(text), words(index.article_text(cand.article_id))), key=len)
+        other = words(index.article_text(cand.article_id))
+        short, long = sorted((text.words, other), key=len)
         if len(short) < self.config.min_words:
             return 0.0
         return lead_contained(short, long, self.config.shingle_size)
@@ -276,6 +295,7 @@ class FoldPipeline:
         return cls(crawler, folder)
 
     def process_item(self, item: Any) -> Any:
-        """Attach the fingerprint."""
-        item.fingerprint = self.fingerprinter.fingerprint(item.page.text, item.page.title)
+        """Attach the fingerprint, unless the extraction worker did."""
+        if item.fingerprint is None:
+            item.fingerprint = self.fingerprinter.fingerprint(item.page.text, item.page.title)
         return item

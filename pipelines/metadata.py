@@ -194,12 +194,12 @@ class MetadataReader:
 
     def canonical(self) -> str | None:
         """The canonical URL the page names, made absolute."""
-        for link in self.tree.iterfind(".//link[@rel='canonical']"):
+        for link in self.tree.iterfind(".//link[@rel]"):
             href = (link.get("href") or "").strip()
-            if href:
-                return urljoin(self.url, href)
+            if href and "canonical" in (link.get("rel") or "").casefold().split():
+                return _absolute(self.url, href)
         og = self._first("og:url")
-        return urljoin(self.url, og) if og else None
+        return _absolute(self.url, og) if og else None
 
     def tags(self) -> list[str]:
         """Keywords the article is tagged with."""
@@ -364,3 +364,9 @@ def _same_or_part(headline: str, stated: str) -> bool:
     return any(s[i : i + len(h)] == h for i in range(len(s) - len(h) + 1)) and (
         len(h) >= 3 or h == s
     )
+
+
+def _absolute(base: str, href: str) -> str | None:
+    """An http(s) URL made absolute against the page's URL; None for any other scheme."""
+    absolute = urljoin(base, href)
+    return absolute if urlsplit(absolute).scheme in ("http", "https") else None

@@ -61,11 +61,13 @@ class RelevancePipeline:
         return cls(crawler, RelevanceScorer(crawler.spider.context.config.relevance))  # type: ignore[union-attr]
 
     def process_item(self, item: Any) -> Any:
-        """Score the item; remember and drop it when off topic."""
+        """Score the item (unless its extraction worker did); remember and drop it when off topic."""
         stats = self.crawler.stats
         assert stats is not None
-        result = self.scorer.score(item.page.title, item.page.text)
-        item.relevance, item.relevance_terms = result.score, result.terms
+        if item.relevance is None:
+            scored = self.scorer.score(item.page.title, item.page.text)
+            item.relevance, item.relevance_terms = scored.score, scored.terms
+        result = Relevance(item.relevance, item.relevance_terms)
         if not self.scorer.on_topic(result):
             stats.inc_value(f"newsfold/{item.source}/offtopic")
             self.crawler.spider.context.storage.record_offtopic(  # type: ignore[union-attr]

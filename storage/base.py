@@ -254,6 +254,14 @@ class Storage(abc.ABC):
         """Write the state of entry points, all in one transaction."""
 
     @abc.abstractmethod
+    def load_site_learning(self, sites: Sequence[str] | None = None) -> dict[str, Any]:
+        """Stored boilerplate learning in ``SiteLearner.to_state()`` form (all sites if None)."""
+
+    @abc.abstractmethod
+    def save_site_learning(self, state: dict[str, Any]) -> None:
+        """Replace the stored learning of the sites in ``state`` (only those) in one transaction."""
+
+    @abc.abstractmethod
     def runs(self, limit: int = 20) -> list[RunRecord]:
         """The latest runs, newest first."""
 

@@ -101,6 +101,18 @@ class PostgresDatabase(Database):
         # One array parameter: the statement text stays the same, so psycopg prepares it once.
         return f"{column} = ANY(?)", [list(values)]
 
+    def insert_rows(
+        self, table: str, columns: Sequence[str], rows: Sequence[Sequence[Any]]
+    ) -> None:
+        # COPY streams the rows: several times faster than multi-row INSERTs on large batches.
+        try:
+            sql = f"COPY {table} ({', '.join(columns)}) FROM STDIN"
+            with self.conn.cursor() as cursor, cursor.copy(sql) as copy:
+                for row in rows:
+                    copy.write_row(row)
+        except psycopg.OperationalError as exc:
+            raise self._lost(exc) from None
+
     def begin_write(self) -> None:
         # Folding decides from what is stored, so deciding and writing must be one atomic step
         # across processes; unique constraints would still refuse duplicates without the lock.

@@ -226,6 +226,46 @@ class SQLStorage(Storage):
                     ),
                 )
 
+    def load_site_learning(self, sites: Sequence[str] | None = None) -> dict[str, Any]:
+        """Page and line counts by site, read from one snapshot."""
+        if sites is not None and not sites:
+            return {}
+        match, args = ("1 = 1", []) if sites is None else self.db.any_of("site", list(sites))
+        with self.db.reading():
+            pages = self.db.fetchall(f"SELECT site, pages FROM site_pages WHERE {match}", args)
+            lines = self.db.fetchall(
+                f"SELECT site, line_hash, count FROM site_lines WHERE {match}", args
+            )
+        counts: dict[str, dict[str, float]] = {row["site"]: {} for row in pages}
+        for row in lines:
+            if row["site"] in counts:  # a site's lines are only ever saved with its page row
+                counts[row["site"]][row["line_hash"]] = float(row["count"])
+        return {
+            row["site"]: {"pages": float(row["pages"]), "lines": counts[row["site"]]}
+            for row in pages
+        }
+
+    def save_site_learning(self, state: dict[str, Any]) -> None:
+        """Delete and rewrite each given site's rows, all in one write transaction."""
+        if not state:
+            return
+        now = utcnow()
+        with self.db.writing():
+            for site, entry in state.items():
+                self._save_site(site, entry, now)
+
+    def _save_site(self, site: str, entry: dict[str, Any], now: str) -> None:
+        """Replace one site's page count and line counts; lines go in as one bulk insert."""
+        self.db.execute("DELETE FROM site_lines WHERE site = ?", (site,))
+        self.db.execute(
+            "INSERT INTO site_pages (site, pages, updated) VALUES (?, ?, ?) ON CONFLICT (site) "
+            "DO UPDATE SET pages = excluded.pages, updated = excluded.updated",
+            (site, float(entry.get("pages", 0)), now),
+        )
+        # In key order every row lands at the end of the site's range of the primary key index.
+        rows = sorted((site, str(h), float(c)) for h, c in entry.get("lines", {}).items())
+        self.db.insert_rows("site_lines", ("site", "line_hash", "count"), rows)
+
     def runs(self, limit: int = 20) -> list[RunRecord]:
         """The latest runs, newest first."""
         rows = self.db.fetchall("SELECT * FROM runs ORDER BY id DESC LIMIT ?", (limit,))

@@ -159,6 +159,16 @@ def test_metadata_from_meta_tags() -> None:
     assert found.canonical_url == "https://ledger.example/helix"
 
 
+def test_declared_url_is_canonical_then_og_url() -> None:
+    og = '<meta property="og:url" content="https://e.org/og">'
+    both = Extractor().extract(page(head=og + '<link rel="Canonical alternate" href="/c">'), URL)
+    assert both.canonical_url == "https://ledger.example/c"
+    assert Extractor().extract(page(head=og), URL).canonical_url == "https://e.org/og"
+    assert Extractor().extract(page(), URL).canonical_url is None
+    odd = '<link rel="canonical" href="javascript:void(0)">'
+    assert Extractor().extract(page(head=odd), URL).canonical_url is None
+
+
 def test_metadata_from_json_ld_people_not_organisations() -> None:
     data = {
         "@context": "https://schema.org",

@@ -46,15 +46,19 @@ PAGE = f"""<!doctype html><html lang="en"><head><title>Helix Labs orders 24,000 
 </article><footer>© 2026 The Circuit Ledger</footer></body></html>"""
 
 
-@pytest.fixture
-def crawler(tmp_path: Path) -> Iterator[Crawler]:
+def _crawler(storage: SQLiteStorage) -> Crawler:
     config = load_config(env={}, overrides={"crawl.extract_workers": 1})
-    storage = SQLiteStorage(tmp_path / "p.db")
-    storage.migrate()
     run_id = storage.begin_run(["ledger"])
     crawler = get_crawler(NewsSpider, scrapy_settings(config))
     crawler.spider = crawler._create_spider(context=RunContext(config, storage, run_id, {}))
-    yield crawler
+    return crawler
+
+
+@pytest.fixture
+def crawler(tmp_path: Path) -> Iterator[Crawler]:
+    storage = SQLiteStorage(tmp_path / "p.db")
+    storage.migrate()
+    yield _crawler(storage)
     storage.close()
 
 
@@ -138,3 +142,50 @@ def test_fold_and_store_write_one_article_then_a_sighting(crawler: Crawler) -> N
     storage = crawler.spider.context.storage  # type: ignore[union-attr]
     assert storage.count("articles") == 1 and storage.count("sightings") == 2
     assert crawler.stats is not None and crawler.stats.get_value("newsfold/ledger/copies") == 1
+
+
+HOUSE_LINE = "The Circuit Ledger is read by 40,000 engineers in 30 countries every week."
+
+
+def _site_page(n: int) -> str:
+    paragraphs = [
+        f"Lab {n} said it had trained a model on {1000 + n} accelerators rented from a cloud "
+        f"provider, and that a second run with {2000 + n} chips would follow in the spring.",
+        f"Its chief scientist, Researcher {n}, said the team had cut the cost of each training "
+        f"run by {10 + n} percent since the summer by changing how data is loaded.",
+        HOUSE_LINE,
+    ]
+    body = "".join(f"<p>{p}</p>" for p in paragraphs)
+    return PAGE.replace(PAGE[PAGE.index("<p>") : PAGE.index("</article>")], body)
+
+
+def _through_clean(crawler: Crawler, pages: list[int]) -> list[ArticleItem]:
+    extract, clean = ExtractPipeline.from_crawler(crawler), CleanPipeline.from_crawler(crawler)
+
+    async def run() -> list[ArticleItem]:
+        await extract.open_spider()
+        items = []
+        for n in pages:
+            item = _item(_site_page(n))
+            item.url = f"http://ledger.test/2026/11/story-{n}.html"
+            items.append(clean.process_item(await extract.process_item(item)))
+        extract.close_spider()
+        clean.close_spider()
+        return items
+
+    return asyncio.run(run())
+
+
+def test_a_site_template_learned_in_one_crawl_is_removed_in_the_next(tmp_path: Path) -> None:
+    storage = SQLiteStorage(tmp_path / "learn.db")
+    storage.migrate()
+    first = _through_clean(_crawler(storage), [1, 2, 3, 4])
+    # learn_min_pages (3) pages teach the template; the third page is cleaned with it
+    assert [HOUSE_LINE in item.page.text for item in first] == [True, True, False, False]
+    storage.close()
+
+    reopened = SQLiteStorage(tmp_path / "learn.db")
+    (item,) = _through_clean(_crawler(reopened), [5])
+    assert HOUSE_LINE not in item.page.text and "Lab 5 said" in item.page.text
+    assert {"rule": "learned-block", "text": HOUSE_LINE} in item.removals
+    reopened.close()

@@ -13,7 +13,7 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import urlsplit
+from urllib.parse import urlencode, urlsplit
 
 import pytest
 from scrapy.http import HtmlResponse
@@ -25,13 +25,14 @@ from crawler.demo.server import Hit
 from crawler.guard import address_kind
 from crawler.polling import EntryPoints, is_due, next_interval
 from crawler.seen import fetch_decision
-from crawler.urls import declared_url, request_url, url_key
+from crawler.urls import request_url, url_key
 from storage import open_storage
 from storage.base import EntryState
 from storage.times import shift, utcnow
 
 NEWSFOLD = str(Path(sys.executable).with_name("newsfold"))
 ENTRY_PATHS = ("/feed/", "/atom.xml", "/news-sitemap.xml", "/ai/")
+BUSY_ARTICLE = "/2026/11/18/orrery-atlas-3-open-weights-model/"
 
 
 @dataclass
@@ -302,7 +303,9 @@ def hostile(
             "hostile": sites.link_feed("neural-ledger", "hostile", links),
             "limited": sites.url("tensor-street", "/polite/limited.xml?wait=2"),
             "gone": busy.url("tensor-street", "/polite/limited.xml?wait=3600"),
-            "gone-too": busy.url("neural-ledger", "/feed/"),
+            # served late, so its links reach the busy site only after the site asked to wait
+            "gone-too": sites.url("neural-ledger", "/polite/links.xml?")
+            + urlencode({"delay": 1, "u": busy.url("neural-ledger", BUSY_ARTICLE)}),
         }
         keys = (
             "download_delay = 0\nretries = 2\nretry_backoff = 0.2\nmax_retry_after = 30\n"
@@ -423,14 +426,6 @@ def test_url_keys_fold_variants_and_keep_what_names_a_page() -> None:
     assert url_key("https://e.org/a?ref_code=1", ["ref_code"]) == url_key("https://e.org/a")
     assert request_url("https://e.org/a/?id=7&utm_source=x#c") == "https://e.org/a/?id=7"
     assert request_url("https://e.org/a?x=1&y=2") == "https://e.org/a?x=1&y=2"
-
-
-def test_declared_url_reads_canonical_then_og_url() -> None:
-    page = '<html><head><meta property="og:url" content="https://e.org/og"><link rel="canonical" href="/c"></head></html>'
-    assert declared_url(page, "https://e.org/x") == "https://e.org/c"
-    og_only = '<html><head><meta property="og:url" content="https://e.org/og"></head></html>'
-    assert declared_url(og_only, "https://e.org/x") == "https://e.org/og"
-    assert declared_url("<html></html>", "https://e.org/x") is None
 
 
 @pytest.mark.parametrize(

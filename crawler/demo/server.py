@@ -110,7 +110,8 @@ def polite_response(
 ) -> Response:
     """``/polite/...``: feeds of given links, a rate-limited feed, redirects and oversized pages.
 
-    - ``links.xml?u=URL&u=URL``: an RSS feed listing the given links, in order
+    - ``links.xml?u=URL&u=URL[&delay=S]``: an RSS feed listing the given links, in order (sent
+      after S seconds)
     - ``links/NAME.xml``: the same for a list added with ``DemoSites.link_feed``
     - ``limited.xml?wait=S``: 429 with ``Retry-After: S`` on the first request, then the RSS feed
     - ``redirect?to=URL``: a 302 to URL; ``hops/N``: N redirects before a small page
@@ -119,6 +120,7 @@ def polite_response(
     parts = urlsplit(target)
     name, query = parts.path[len(POLITE) :], parse_qs(parts.query)
     if name == "links.xml":
+        time.sleep(float(query.get("delay", ["0"])[0]))
         return Response(200, CONTENT_TYPES["rss"], link_feed(query.get("u", [])), validators=True)
     if name.startswith("links/") and name.removeprefix("links/").removesuffix(".xml") in feeds:
         links = feeds[name.removeprefix("links/").removesuffix(".xml")]

@@ -10,6 +10,7 @@ import scrapy
 from scrapy.http import Request, Response, TextResponse
 from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
+from w3lib.encoding import http_content_type_encoding
 
 from crawler.context import RunContext
 from crawler.failures import describe
@@ -177,8 +178,9 @@ class NewsSpider(scrapy.Spider):
         yield ArticleItem(
             url=response.url,
             source=source,
-            body=response.text,
+            body=response.body,
             fetched=utcnow(),
+            declared=http_content_type_encoding(content_type),
             feed_title=entry.title,
             feed_published=entry.published,
         )

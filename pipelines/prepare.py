@@ -1,0 +1,78 @@
+"""The work on one page that needs only the page: extract, clean, score and fingerprint it."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+
+from config.schema import NewsfoldConfig
+from pipelines.boilerplate import KnownTemplate, SiteLearner
+from pipelines.clean import Cleaner
+from pipelines.extract import Extractor, Page
+from pipelines.features import Fingerprint, Fingerprinter
+from pipelines.lines import text_lines
+from pipelines.relevance import Relevance, RelevanceScorer
+
+
+@dataclass
+class Prepared:
+    """One page ready for the crawl's process: cleaned, scored and, when on topic, fingerprinted."""
+
+    page: Page
+    removals: list[dict[str, str]]
+    relevance: Relevance
+    fingerprint: Fingerprint | None  # None when off topic or empty: it will not be folded
+    line_keys: list[str]  # the page's line hashes, for the site learner
+
+
+class Preparer:
+    """Each stage's pure part, run in sequence on one page (in an extraction worker)."""
+
+    def __init__(self, config: NewsfoldConfig) -> None:
+        disabled = frozenset(config.clean.disabled_rules)
+        self.extractor = Extractor(config.crawl.max_page_bytes, disabled)
+        self.cleaner = Cleaner(config.clean)
+        self.keys = SiteLearner().line_keys
+        self.scorer = RelevanceScorer(config.relevance)
+        self.fingerprinter = Fingerprinter(config.fold)
+
+    def prepare(
+        self,
+        body: bytes | str,
+        url: str,
+        declared: str | None = None,
+        template: KnownTemplate | None = None,
+    ) -> Prepared:
+        """Extract, clean, score and fingerprint a page; raise ExtractionError when it has none."""
+        page = self.extractor.extract(body, url, declared)
+        lines = page.lines or text_lines(page.text)
+        keys = self.keys(line.text for line in lines)
+        cleaned = self.cleaner.clean(lines, page.authors, page.title, page.hostname, template)
+        page.text, page.lines = cleaned.text, []
+        relevance = self.scorer.score(page.title, page.text)
+        fingerprint = None
+        if page.text.strip() and self.scorer.on_topic(relevance):
+            fingerprint = self.fingerprinter.fingerprint(page.text, page.title)
+        return Prepared(page, page.removals + cleaned.removals, relevance, fingerprint, keys)
+
+
+_worker: Preparer | None = None
+
+
+def start_worker(config: NewsfoldConfig) -> None:
+    """Build the worker's Preparer once, when its process starts."""
+    global _worker
+    _worker = Preparer(config)
+
+
+def warm_up() -> int:
+    """A no-op job: returns once the worker has started."""
+    return os.getpid()
+
+
+def prepare_job(
+    body: bytes | str, url: str, declared: str | None, template: KnownTemplate | None
+) -> Prepared:
+    """Prepare one page in a worker process."""
+    assert _worker is not None, "start_worker was not run in this process"
+    return _worker.prepare(body, url, declared, template)
