@@ -1,0 +1,72 @@
+"""Smoke test of the scale benchmark: a small store is built as folding writes, a cron run folds."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from pathlib import Path
+
+import numpy as np
+
+from benchmarks import scale
+from pipelines.features import band_keys
+
+STORED = 2000
+FOLDED = 50
+
+
+def test_scale_benchmark_folds_copies_into_a_store_laid_out_as_folding_writes(
+    tmp_path: Path,
+) -> None:
+    """Every figure is there, wire copies join their originals, the kept store is reused as is."""
+    plan = scale.Plan(sizes=(STORED,), fold_docs=FOLDED, repeats=1, extract_pages=2)
+    result = scale.run(plan, tmp_path)
+
+    (row,) = result["rows"]
+    copies = FOLDED // scale.COPY_EVERY
+    assert row["copies_folded"] == row["copies"] == copies
+    assert row["kinds"] == {"new": FOLDED - copies, "copy": copies}
+    assert set(row["parts_us"]) == {"lookup", "lsh", "story", "writes", "transaction", "python"}
+    assert 0 < row["store_us"] < 1e6 and 0 < row["fingerprint_us"] < 1e6
+    assert 0 < row["startup_s"] < 60 and row["peak_rss_mb"] > 50
+    assert row["lsh"]["entries"] == STORED and not row["lsh"]["extrapolated"]
+    assert result["extract_us"] > 0 and set(result["targets"]) == set(scale.TARGETS)
+
+    store = scale.store_path(tmp_path, STORED)
+    check_layout(store)
+    assert scale.ensure_store(tmp_path, STORED, plan.seed) == (store, row["build_s"], True)
+
+
+def check_layout(store: Path) -> None:
+    """Band keys, story terms, document frequencies and times as folding would write them."""
+    with sqlite3.connect(store) as conn:
+        count = {
+            table: conn.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0]
+            for table in ("articles", "sightings", "lsh_bands", "story_terms", "stories")
+        }
+        assert count == {
+            "articles": STORED,
+            "sightings": STORED,
+            "lsh_bands": STORED * 48,
+            "story_terms": STORED * 60,
+            "stories": STORED // 2,
+        }
+        for article_id in (1, STORED):
+            minhash, terms, when = conn.execute(
+                "SELECT minhash, terms, time_key FROM articles WHERE id = ?", (article_id,)
+            ).fetchone()
+            keys = {k for (k,) in conn.execute(
+                "SELECT key FROM lsh_bands WHERE article_id = ?", (article_id,)
+            )}  # fmt: skip
+            assert set(band_keys(np.frombuffer(minhash, dtype=np.uint32), 4)) < keys
+            stored = set(conn.execute(
+                "SELECT term, time_key FROM story_terms WHERE article_id = ?", (article_id,)
+            ))  # fmt: skip
+            assert stored == {(term, when) for term in json.loads(terms)}
+        assert when == scale.END.strftime(scale.STAMP)
+        wrong_df = conn.execute(
+            "SELECT COUNT(*) FROM term_df d LEFT JOIN (SELECT term, COUNT(*) AS n "
+            "FROM story_terms GROUP BY term) s USING (term) WHERE s.n IS NOT d.df"
+        ).fetchone()[0]
+        assert wrong_df == 0
+    conn.close()
