@@ -12,6 +12,7 @@ import multiprocessing
 import re
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from contextlib import ExitStack
 from dataclasses import replace
@@ -472,3 +473,27 @@ def test_missing_driver_says_what_to_install() -> None:
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert result.returncode == 1
     assert "PostgresStorage needs psycopg: pip install 'newsfold[postgres]'" in result.stderr
+
+
+def test_sqlite_checkpoints_off_the_writing_thread(tmp_path: Path) -> None:
+    """Commits only append to the WAL; a background thread copies pages into the file."""
+    from storage.sqlite import SQLiteStorage
+
+    path = tmp_path / "ck.db"
+    storage = SQLiteStorage(path)
+    storage.migrate()
+    checkpointer = storage.db.checkpointer
+    assert checkpointer is not None and checkpointer.is_alive()
+    assert storage.conn.execute("PRAGMA wal_autocheckpoint").fetchone() == (0,)
+    before = path.stat().st_size
+    for n in range(300):
+        storage.record_error(None, "s", f"https://e.org/{n}", "x" * 2000)
+    grown = False
+    for _ in range(50):  # the thread checkpoints every second
+        grown = path.stat().st_size > before + 300 * 2000
+        if grown:
+            break
+        time.sleep(0.1)
+    assert grown, "the committed pages never reached the database file"
+    storage.close()
+    assert not checkpointer.is_alive()
