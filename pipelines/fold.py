@@ -215,21 +215,27 @@ class Folder:
         self, index: FoldIndex, fp: Fingerprint, time_key: str
     ) -> tuple[int | None, float]:
         """The story whose articles share this one's salient terms within the window."""
-        query = [
-            t for t, _ in sorted(fp.terms.items(), key=lambda kv: -kv[1]) if t not in DOMAIN_COMMON
-        ]
+        # The query is the terms that weigh most once rarity counts: common terms would bring
+        # back long posting lists and little evidence.
+        total, df = index.term_frequencies(sorted(fp.terms))
+        idf = {t: math.log((total + 2) / (df.get(t, 0) + 1)) + 1.0 for t in fp.terms}
+        ranked = sorted(
+            (t for t in fp.terms if t not in DOMAIN_COMMON),
+            key=lambda t: (-fp.terms[t] * idf[t], t),
+        )
         window = self.config.story_window_days
         candidates = index.story_candidates(
-            query[:STORY_QUERY_TERMS],
+            ranked[:STORY_QUERY_TERMS],
             shift(time_key, -window),
             shift(time_key, window),
             STORY_CANDIDATES,
         )
         if not candidates:
             return None, 0.0
-        terms = set(fp.terms).union(*(c.terms for c in candidates))
-        total, df = index.term_frequencies(sorted(terms))
-        idf = {t: math.log((total + 2) / (df.get(t, 0) + 1)) + 1.0 for t in terms}
+        rest = set().union(*(c.terms for c in candidates)) - idf.keys()
+        if rest:
+            _, more = index.term_frequencies(sorted(rest))
+            idf |= {t: math.log((total + 2) / (more.get(t, 0) + 1)) + 1.0 for t in rest}
         wanted = profile_vector(fp.terms, idf)
         scored = [(cosine(wanted, profile_vector(c.terms, idf)), c) for c in candidates]
         matched = [(s, c) for s, c in scored if s >= self.config.story_threshold and c.story_id]
