@@ -34,12 +34,13 @@ FIELDS = (
     "text",
     "relevance",
     "removals",
+    "notes",
     "story_id",
     "copy_count",
     "sightings",
     "merged_ids",
 )
-JSON_FIELDS = frozenset({"authors", "removals", "sightings", "merged_ids"})
+JSON_FIELDS = frozenset({"authors", "removals", "notes", "sightings", "merged_ids"})
 CURSOR_PREFIX = "nfx1."
 STORE_ID = re.compile(r"[0-9a-f]{32}")
 BATCH_ROWS = 1000
@@ -230,6 +231,7 @@ def parquet_schema() -> Any:
             ("text", text),
             ("relevance", pa.float64()),
             ("removals", pa.list_(pa.struct([("rule", text), ("text", text)]))),
+            ("notes", pa.list_(text)),
             ("story_id", pa.int64()),
             ("copy_count", pa.int64()),
             ("sightings", pa.list_(pa.struct([("url", text), ("site", text), ("seen", text)]))),

@@ -48,6 +48,7 @@ def to_record(item: Any) -> tuple[ArticleRecord, Sighting]:
         relevance=item.relevance,
         relevance_terms=item.relevance_terms,
         removals=item.removals,
+        notes=page.notes,
     )
     canonical = page.canonical_url
     if canonical and urlsplit(canonical).netloc == host:

@@ -57,6 +57,7 @@ class ArticleRecord:
     relevance: float | None = None
     relevance_terms: list[str] = field(default_factory=list)
     removals: list[dict[str, str]] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)  # what extraction repaired in the page
 
 
 @dataclass

@@ -30,7 +30,7 @@ ENTRY_COLUMNS = (
 )
 EXPORT_COLUMNS = (
     "id, url, site, title, authors, published, modified, fetched, language, text, relevance, "
-    "removals, story_id, merged_ids, change_seq"
+    "removals, notes, story_id, merged_ids, change_seq"
 )
 
 
@@ -387,6 +387,7 @@ class SQLStorage(Storage):
                     "text": row["text"],
                     "relevance": row["relevance"],
                     "removals": json.loads(row["removals"]),
+                    "notes": json.loads(row["notes"]),
                     "story_id": row["story_id"],
                     "copy_count": max(len(sightings) - 1, 0),
                     "sightings": sightings,

@@ -106,9 +106,9 @@ class SQLFoldIndex(FoldIndex):
         article_id = self.db.insert(
             "INSERT INTO articles (url, original_doc, site, title, authors, published, modified, "
             "fetched, language, description, tags, image, text, relevance, relevance_terms, "
-            "removals, content_hash, minhash, shingle_count, word_count, terms, story_id, "
+            "removals, notes, content_hash, minhash, shingle_count, word_count, terms, story_id, "
             "time_key, updated, change_seq) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, "
-            "?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (
                 record.url,
                 sighting.doc_id,
@@ -126,6 +126,7 @@ class SQLFoldIndex(FoldIndex):
                 record.relevance,
                 json.dumps(record.relevance_terms),
                 json.dumps(record.removals),
+                json.dumps(record.notes),
                 fingerprint.content_hash,
                 fingerprint.hashvalues,
                 fingerprint.shingle_count,
@@ -211,7 +212,7 @@ class SQLFoldIndex(FoldIndex):
         self.db.execute(
             "UPDATE articles SET url = ?, original_doc = ?, site = ?, title = ?, authors = ?, "
             "published = ?, modified = ?, language = ?, description = ?, tags = ?, image = ?, "
-            "text = ?, removals = ?, content_hash = ?, minhash = ?, shingle_count = ?, "
+            "text = ?, removals = ?, notes = ?, content_hash = ?, minhash = ?, shingle_count = ?, "
             "word_count = ? WHERE id = ?",
             (
                 record.url,
@@ -227,6 +228,7 @@ class SQLFoldIndex(FoldIndex):
                 record.image,
                 record.text,
                 json.dumps(record.removals),
+                json.dumps(record.notes),
                 fingerprint.content_hash,
                 fingerprint.hashvalues,
                 fingerprint.shingle_count,

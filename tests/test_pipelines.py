@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -189,3 +190,19 @@ def test_a_site_template_learned_in_one_crawl_is_removed_in_the_next(tmp_path: P
     assert HOUSE_LINE not in item.page.text and "Lab 5 said" in item.page.text
     assert {"rule": "learned-block", "text": HOUSE_LINE} in item.removals
     reopened.close()
+
+
+def test_a_repaired_page_is_stored_with_what_was_repaired(crawler: Crawler) -> None:
+    """cp1252 bytes served as UTF-8: the text reads right and the article says it was repaired."""
+    fold, store = FoldPipeline.from_crawler(crawler), StorePipeline.from_crawler(crawler)
+    clean, relevance = CleanPipeline.from_crawler(crawler), RelevancePipeline.from_crawler(crawler)
+    extract = ExtractPipeline.from_crawler(crawler)
+    sentence = "Its café in Zürich serves the researchers’ favourite crème brûlée."
+    item = _item(PAGE.replace(PARAGRAPHS[1], f"{PARAGRAPHS[1]} {sentence}"))
+    item.body, item.declared = str(item.body).encode("cp1252"), "utf-8"
+    item = asyncio.run(extract.process_item(item))
+    store.process_item(fold.process_item(relevance.process_item(clean.process_item(item))))
+    storage = crawler.spider.context.storage  # type: ignore[union-attr]
+    (row,) = storage.db.fetchall("SELECT text, notes FROM articles")
+    assert sentence in row["text"]
+    assert any("declared utf-8 but the bytes are not UTF-8" in n for n in json.loads(row["notes"]))
