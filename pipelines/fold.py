@@ -28,7 +28,7 @@ from storage.times import shift
 
 logger = logging.getLogger(__name__)
 
-STORY_QUERY_TERMS = 20
+STORY_QUERY_TERMS = 12
 # Estimated Jaccard this close above the threshold is checked on the texts themselves.
 BORDERLINE = 0.1
 # Articles sharing an opening with a text that matched nothing else, read to check for a teaser.
