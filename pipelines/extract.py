@@ -7,6 +7,7 @@ import logging
 import multiprocessing
 import os
 from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
@@ -199,14 +200,7 @@ class ExtractPipeline:
         from pipelines import prepare
 
         if self.inline is None:
-            ctx = multiprocessing.get_context("forkserver")
-            ctx.set_forkserver_preload(["pipelines.prepare"])
-            self.pool = ProcessPoolExecutor(
-                self.workers,
-                mp_context=ctx,
-                initializer=prepare.start_worker,
-                initargs=(self.config,),
-            )
+            self.pool = self._start_pool()
             # Spawning workers blocks the caller; doing it now keeps it off the crawl's clock.
             await asyncio.gather(
                 *(
@@ -215,6 +209,41 @@ class ExtractPipeline:
                 )
             )
 
+    def _start_pool(self) -> ProcessPoolExecutor:
+        """A pool of workers that each build their Preparer once."""
+        from pipelines import prepare
+
+        ctx = multiprocessing.get_context("forkserver")
+        ctx.set_forkserver_preload(["pipelines.prepare"])
+        return ProcessPoolExecutor(
+            self.workers, mp_context=ctx, initializer=prepare.start_worker, initargs=(self.config,)
+        )
+
+    async def _in_pool(self, item: Any, template: Any) -> Any:
+        """Prepare a page in a worker; a pool whose worker died is replaced and the page retried."""
+        from pipelines import prepare
+
+        for attempt in (1, 2):
+            pool = self.pool
+            assert pool is not None
+            try:
+                future = pool.submit(
+                    prepare.prepare_job, item.body, item.url, item.declared, template
+                )
+                return await asyncio.wrap_future(future)
+            except BrokenProcessPool:
+                if self.pool is pool:  # the first page to notice replaces the pool
+                    logger.warning("an extraction worker died; starting new workers")
+                    pool.shutdown(wait=False, cancel_futures=True)
+                    self.pool = self._start_pool()
+                    self.crawler.stats.inc_value("extract/pool_restarts")
+                if attempt == 2:
+                    raise ExtractionError(
+                        "the extraction worker died twice on this page (a crash in the HTML "
+                        "parser or out of memory); the page is retried next run"
+                    ) from None
+        raise AssertionError("unreachable")
+
     def close_spider(self) -> None:
         """Stop the worker pool."""
         if self.pool is not None:
@@ -222,7 +251,6 @@ class ExtractPipeline:
 
     async def process_item(self, item: Any) -> Any:
         """Fill the item from its page, or drop it with the reason recorded."""
-        from pipelines import prepare
 
         stats = self.crawler.stats
         assert stats is not None
@@ -232,10 +260,7 @@ class ExtractPipeline:
             if self.inline is not None:
                 done = self.inline.prepare(item.body, item.url, item.declared, template)
             else:
-                future = self.pool.submit(  # type: ignore[union-attr]
-                    prepare.prepare_job, item.body, item.url, item.declared, template
-                )
-                done = await asyncio.wrap_future(future)
+                done = await self._in_pool(item, template)
         except ExtractionError as exc:
             stats.inc_value(f"newsfold/{item.source}/errors")
             stats.inc_value("extract/failed")

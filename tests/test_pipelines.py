@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
+import signal
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -47,8 +49,8 @@ PAGE = f"""<!doctype html><html lang="en"><head><title>Helix Labs orders 24,000 
 </article><footer>© 2026 The Circuit Ledger</footer></body></html>"""
 
 
-def _crawler(storage: SQLiteStorage) -> Crawler:
-    config = load_config(env={}, overrides={"crawl.extract_workers": 1})
+def _crawler(storage: SQLiteStorage, workers: int = 1) -> Crawler:
+    config = load_config(env={}, overrides={"crawl.extract_workers": workers})
     run_id = storage.begin_run(["ledger"])
     crawler = get_crawler(NewsSpider, scrapy_settings(config))
     crawler.spider = crawler._create_spider(context=RunContext(config, storage, run_id, {}))
@@ -206,3 +208,30 @@ def test_a_repaired_page_is_stored_with_what_was_repaired(crawler: Crawler) -> N
     (row,) = storage.db.fetchall("SELECT text, notes FROM articles")
     assert sentence in row["text"]
     assert any("declared utf-8 but the bytes are not UTF-8" in n for n in json.loads(row["notes"]))
+
+
+def test_a_dead_extraction_worker_is_replaced_and_its_page_extracted(tmp_path: Path) -> None:
+    storage = SQLiteStorage(tmp_path / "pool.db")
+    storage.migrate()
+    crawler = _crawler(storage, workers=2)
+    stage = ExtractPipeline.from_crawler(crawler)
+
+    async def run() -> tuple[object, ArticleItem, ArticleItem]:
+        await stage.open_spider()
+        try:
+            first = stage.pool
+            assert first is not None
+            for pid in list(first._processes):  # what a segfault in lxml or the OOM killer does
+                os.kill(pid, signal.SIGKILL)
+            hit = await stage.process_item(_item())
+            after = await stage.process_item(_item())
+            return first, hit, after
+        finally:
+            stage.close_spider()
+
+    first, hit, after = asyncio.run(run())
+    assert stage.pool is not first
+    assert hit.page.title == after.page.title == "Helix Labs orders 24,000 GPUs"
+    assert crawler.stats is not None and crawler.stats.get_value("extract/pool_restarts") == 1
+    assert storage.errors() == []
+    storage.close()
