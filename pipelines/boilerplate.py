@@ -7,10 +7,16 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import urlsplit
 
 _DIGITS = re.compile(r"\d+")
 _SPACE = re.compile(r"\s+")
 SHORT_LINE = 40
+
+
+def site_key(url: str) -> str:
+    """The site a page's template is learned for: its host and port, without ``www.``."""
+    return urlsplit(url).netloc.lower().rpartition("@")[2].removeprefix("www.")
 
 
 @dataclass

@@ -10,7 +10,7 @@ from scrapy.exceptions import DropItem
 
 from config.schema import CleanConfig
 from pipelines import patterns as pat
-from pipelines.boilerplate import KnownTemplate, SiteLearner
+from pipelines.boilerplate import KnownTemplate, SiteLearner, site_key
 from pipelines.lines import Line, text_lines
 
 if TYPE_CHECKING:
@@ -374,7 +374,7 @@ class CleanPipeline:
         stats = self.crawler.stats
         assert stats is not None
         page = item.page
-        site = page.hostname
+        site = site_key(page.url)
         if not item.cleaned:
             lines = page.lines or text_lines(page.text)
             learner = self.context.learner

@@ -10,7 +10,6 @@ from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Any
-from urllib.parse import urlsplit
 
 import trafilatura
 from lxml.html import HtmlElement
@@ -18,6 +17,7 @@ from scrapy.exceptions import DropItem
 from trafilatura.settings import Document
 from trafilatura.utils import load_html
 
+from pipelines.boilerplate import site_key
 from pipelines.decode import decode_html
 from pipelines.lines import Line, average_length, body_lines, joined, text_lines
 from pipelines.metadata import Metadata, MetadataReader, clean_authors, valid_date
@@ -254,7 +254,7 @@ class ExtractPipeline:
 
         stats = self.crawler.stats
         assert stats is not None
-        site = (urlsplit(item.url).hostname or "").removeprefix("www.")
+        site = site_key(item.url)
         template = self.context.template(site) if site else None
         try:
             if self.inline is not None:

@@ -6,7 +6,7 @@ import os
 from dataclasses import dataclass
 
 from config.schema import NewsfoldConfig
-from pipelines.boilerplate import KnownTemplate, SiteLearner
+from pipelines.boilerplate import KnownTemplate, SiteLearner, site_key
 from pipelines.clean import Cleaner
 from pipelines.extract import Extractor, Page
 from pipelines.features import Fingerprint, Fingerprinter
@@ -47,7 +47,7 @@ class Preparer:
         page = self.extractor.extract(body, url, declared)
         lines = page.lines or text_lines(page.text)
         keys = self.keys(line.text for line in lines)
-        cleaned = self.cleaner.clean(lines, page.authors, page.title, page.hostname, template)
+        cleaned = self.cleaner.clean(lines, page.authors, page.title, site_key(url), template)
         page.text, page.lines = cleaned.text, []
         relevance = self.scorer.score(page.title, page.text)
         fingerprint = None
