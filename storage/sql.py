@@ -9,7 +9,7 @@ from typing import Any
 
 from storage.base import EntryState, FoldIndex, RunRecord, Storage, StorageError, StoryView
 from storage.database import Database, Row, load_migrations, values
-from storage.sql_fold import SQLFoldIndex
+from storage.sql_fold import SQLFoldIndex, TermCounts
 from storage.times import utcnow
 
 TABLES = frozenset(
@@ -38,6 +38,7 @@ class SQLStorage(Storage):
     """A newsfold store in an SQL database; a backend adds connecting and the run lock."""
 
     db: Database
+    term_counts: TermCounts | None = None
 
     def migrate(self) -> list[int]:
         """Apply pending migrations, each in its own transaction, recorded in schema_migrations."""
@@ -87,8 +88,12 @@ class SQLStorage(Storage):
     @contextmanager
     def transaction(self) -> Iterator[FoldIndex]:
         """One write transaction; rolled back whole on any error."""
+        if self.term_counts is None:
+            self.term_counts = TermCounts()
+        index = SQLFoldIndex(self.db, self.term_counts)
         with self.db.writing():
-            yield SQLFoldIndex(self.db)
+            yield index
+        self.term_counts.committed(index.added)
 
     def check_fold_params(self, params: dict[str, Any]) -> None:
         """Refuse MinHash parameters that differ from those the stored signatures used."""

@@ -155,6 +155,32 @@ def test_fold_copy_story_and_idempotent_repeat(store: SQLStorage) -> None:
     assert after == before
 
 
+def test_cached_document_frequencies_follow_commits_not_rollbacks(store: SQLStorage) -> None:
+    """Story search reads frequencies from a per-process cache that must equal the table."""
+    folder = Folder(FoldConfig())
+    docs = [d for d in synthetic_corpus(40) if d.copy_of is None]
+    for doc in docs[:-1]:
+        put(store, folder, doc)
+    assert store.term_counts is not None and store.term_counts.df
+
+    cache = store.term_counts.df
+
+    def stored() -> dict[str, int]:
+        table = {r["term"]: r["df"] for r in store.db.fetchall("SELECT term, df FROM term_df")}
+        return {term: table.get(term, 0) for term in cache}
+
+    assert cache == stored()
+    last = docs[-1]
+    fp = folder.fingerprinter.fingerprint(last.text, last.title)
+    record, sighting = to_record(last, fp)
+    with pytest.raises(RuntimeError), store.transaction() as index:
+        folder.fold(index, record, sighting, fp)
+        raise RuntimeError("the store failed mid-article")
+    assert cache == stored()
+    put(store, folder, last)
+    assert cache == stored() and store.term_counts is not None and store.term_counts.df is cache
+
+
 def test_every_change_to_an_article_takes_a_new_change_number(store: SQLStorage) -> None:
     folder = Folder(FoldConfig(bands=64))
     docs = [d for d in synthetic_corpus(30) if d.copy_of is None]
