@@ -396,31 +396,13 @@ class TimedIndex:
 
 def to_record(doc: NewsDoc, fp: Any) -> tuple[Any, Any]:
     """The article record and sighting the crawler would make of a new document."""
+    from benchmarks.storage import synthetic_record
     from pipelines.features import has_wire_credit
-    from storage.base import ArticleRecord, Sighting
 
     site = "wire.example" if doc.copy_of is not None else "daily.example"
     url = f"https://{site}/ai/{doc.doc_id}"
-    record = ArticleRecord(
-        url=url,
-        site=site,
-        title=doc.title,
-        text=doc.text,
-        fetched=doc.published,
-        published=doc.published,
-        authors=["Staff"],
-    )
-    sighting = Sighting(
-        url=url,
-        site=site,
-        seen_at=doc.published,
-        title=doc.title,
-        published=doc.published,
-        content_hash=fp.content_hash,
-        word_count=fp.word_count,
-        wire_credit=has_wire_credit(doc.text),
-    )
-    return record, sighting
+    wire = has_wire_credit(doc.text)
+    return synthetic_record(url, site, doc.title, doc.text, doc.published, fp, wire_credit=wire)
 
 
 def lsh_run(store: str, limit: int) -> dict[str, Any]:

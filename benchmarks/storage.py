@@ -147,28 +147,44 @@ def bench_fold(url: str, docs: Sequence[Doc], fingerprints: Sequence[Any]) -> di
 
 def to_record(doc: Doc, fp: Any) -> tuple[Any, Any]:
     """The article record and sighting the crawler would make of a document."""
+    site = f"{doc.doc_id}.example"
+    url = f"https://{site}/news/{doc.doc_id}"
+    wire = doc.text.startswith("(Wire)")
+    return synthetic_record(url, site, doc.title, doc.text, doc.published, fp, doc.doc_id, wire)
+
+
+def synthetic_record(
+    url: str,
+    site: str,
+    title: str,
+    text: str,
+    published: str,
+    fp: Any,
+    doc_id: str = "",
+    wire_credit: bool = False,
+) -> tuple[Any, Any]:
+    """An article record and its sighting, fetched when published, by a staff writer."""
     from storage.base import ArticleRecord, Sighting
 
-    url = f"https://{doc.doc_id}.example/news/{doc.doc_id}"
     record = ArticleRecord(
         url=url,
-        site=f"{doc.doc_id}.example",
-        title=doc.title,
-        text=doc.text,
-        fetched=doc.published,
-        published=doc.published,
+        site=site,
+        title=title,
+        text=text,
+        fetched=published,
+        published=published,
         authors=["Staff"],
     )
     sighting = Sighting(
         url=url,
-        site=record.site,
-        seen_at=doc.published,
-        doc_id=doc.doc_id,
-        title=doc.title,
-        published=doc.published,
+        site=site,
+        seen_at=published,
+        doc_id=doc_id,
+        title=title,
+        published=published,
         content_hash=fp.content_hash,
         word_count=fp.word_count,
-        wire_credit=doc.text.startswith("(Wire)"),
+        wire_credit=wire_credit,
     )
     return record, sighting
 

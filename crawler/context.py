@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 
 from config.schema import NewsfoldConfig, SourceConfig
 from pipelines.boilerplate import KnownTemplate, SiteLearner
+from pipelines.clean import site_learner
 from storage.base import Storage, StorageError
 
 logger = logging.getLogger(__name__)
@@ -24,21 +25,23 @@ class RunContext:
     _loaded: set[str] = field(init=False, default_factory=set)
 
     def __post_init__(self) -> None:
-        clean = self.config.clean
-        self.learner = SiteLearner(min_pages=clean.learn_min_pages, share=clean.learn_share)
+        self.learner = site_learner(self.config.clean)
 
     def template(self, site: str) -> KnownTemplate:
         """The site's template as learned by this and earlier crawls."""
-        if site not in self._loaded:
-            self._loaded.add(site)
-            self.learner.restore(self.storage.load_site_learning([site]))
+        self._load(site)
         return self.learner.template(site)
 
     def learn(self, site: str, keys: list[str]) -> None:
         """Count one page of a site in its template."""
-        if site not in self._loaded:
-            self.template(site)
+        self._load(site)
         self.learner.observe_keys(site, keys)
+
+    def _load(self, site: str) -> None:
+        """Read what earlier crawls learned of a site, the first time this crawl meets it."""
+        if site not in self._loaded:
+            self._loaded.add(site)
+            self.learner.restore(self.storage.load_site_learning([site]))
 
     def save_learning(self) -> None:
         """Store the template counts of every site this crawl saw."""

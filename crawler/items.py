@@ -22,6 +22,5 @@ class ArticleItem:
     relevance: float | None = None
     relevance_terms: list[str] = field(default_factory=list)
     fingerprint: Any = None  # pipelines.features.Fingerprint
-    cleaned: bool = False  # the page text is cleaned (by the extraction worker)
     line_keys: list[str] = field(default_factory=list)  # for the site learner
     result: Any = None  # pipelines.fold.FoldResult

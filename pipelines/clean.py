@@ -354,16 +354,14 @@ class CleanPipeline:
     # The extraction worker cleans the page with the template known when it was sent; this
     # stage, in the crawl's process, adds the page's lines to the site's counts.
 
-    def __init__(self, crawler: Crawler, cleaner: Cleaner) -> None:
+    def __init__(self, crawler: Crawler) -> None:
         self.crawler = crawler
-        self.cleaner = cleaner
         self.context = crawler.spider.context  # type: ignore[union-attr]
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> CleanPipeline:
-        """Build the stage from the run's [clean] config and its site learning."""
-        config = crawler.spider.context.config.clean  # type: ignore[union-attr]
-        return cls(crawler, Cleaner(config))
+        """Build the stage on the run's site learning."""
+        return cls(crawler)
 
     def close_spider(self) -> None:
         """Store what the crawl learned of each site's template."""
@@ -373,21 +371,12 @@ class CleanPipeline:
         """Learn from the page; drop it when cleaning left nothing."""
         stats = self.crawler.stats
         assert stats is not None
-        page = item.page
-        site = site_key(page.url)
-        if not item.cleaned:
-            lines = page.lines or text_lines(page.text)
-            learner = self.context.learner
-            item.line_keys = learner.line_keys(line.text for line in lines)
-            template = self.context.template(site) if site else None
-            cleaned = self.cleaner.clean(lines, page.authors, page.title, site, template)
-            page.text, page.lines, item.cleaned = cleaned.text, [], True
-            item.removals = page.removals + cleaned.removals
+        site = site_key(item.url)
         if site:
             self.context.learn(site, item.line_keys)
         for removal in item.removals:
             stats.inc_value(f"clean/{removal['rule']}")
-        if not page.text.strip():
+        if not item.page.text.strip():
             stats.inc_value("clean/empty")
             raise DropItem("clean: nothing left after removing boilerplate")
         return item

@@ -251,7 +251,6 @@ class ExtractPipeline:
 
     async def process_item(self, item: Any) -> Any:
         """Fill the item from its page, or drop it with the reason recorded."""
-
         stats = self.crawler.stats
         assert stats is not None
         site = site_key(item.url)
@@ -268,7 +267,7 @@ class ExtractPipeline:
             raise DropItem(f"extract: {exc}") from None
         item.page, item.removals, item.line_keys = done.page, done.removals, done.line_keys
         item.relevance, item.relevance_terms = done.relevance.score, done.relevance.terms
-        item.fingerprint, item.cleaned = done.fingerprint, True
+        item.fingerprint = done.fingerprint
         if item.page.notes:
             stats.inc_value("extract/repaired")
             logger.info("%s: %s", item.url, "; ".join(item.page.notes))

@@ -84,14 +84,7 @@ class SQLFoldIndex(FoldIndex):
 
     def lsh_candidates(self, band_keys: Sequence[int], limit: int) -> list[Candidate]:
         match, args = self.db.any_of("key", band_keys)
-        rows = self.db.fetchall(
-            f"SELECT {CANDIDATE_COLUMNS} FROM (SELECT article_id, COUNT(*) AS shared "
-            f"FROM lsh_bands WHERE {match} GROUP BY article_id "
-            f"ORDER BY shared DESC, article_id LIMIT ?) b JOIN articles a ON a.id = b.article_id "
-            f"ORDER BY b.shared DESC, a.id",
-            (*args, limit),
-        )
-        return [_candidate(row) for row in rows]
+        return self._most_shared("lsh_bands", match, args, limit)
 
     def article_text(self, article_id: int) -> str:
         row = self.db.fetchone("SELECT text FROM articles WHERE id = ?", (article_id,))
@@ -103,12 +96,19 @@ class SQLFoldIndex(FoldIndex):
         if not terms:
             return []
         match, args = self.db.any_of("term", terms)
+        where = f"{match} AND time_key BETWEEN ? AND ?"
+        return self._most_shared("story_terms", where, [*args, since, until], limit)
+
+    def _most_shared(
+        self, table: str, where: str, args: Sequence[Any], limit: int
+    ) -> list[Candidate]:
+        """The articles with the most rows of ``table`` matching ``where``, most first."""
         rows = self.db.fetchall(
             f"SELECT {CANDIDATE_COLUMNS} FROM (SELECT article_id, COUNT(*) AS shared "
-            f"FROM story_terms WHERE {match} AND time_key BETWEEN ? AND ? "
-            f"GROUP BY article_id ORDER BY shared DESC, article_id LIMIT ?) t "
-            f"JOIN articles a ON a.id = t.article_id ORDER BY t.shared DESC, a.id",
-            (*args, since, until, limit),
+            f"FROM {table} WHERE {where} GROUP BY article_id "
+            f"ORDER BY shared DESC, article_id LIMIT ?) m JOIN articles a ON a.id = m.article_id "
+            f"ORDER BY m.shared DESC, a.id",
+            (*args, limit),
         )
         return [_candidate(row) for row in rows]
 

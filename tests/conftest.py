@@ -28,18 +28,23 @@ def fresh_sites() -> Iterator[DemoSites]:
         yield sites
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    """A new store's URL: a SQLite file, or a throwaway schema on the test PostgreSQL."""
-    if request.param == "sqlite":
-        yield str(tmp_path / "store.db")
-        return
+@pytest.fixture
+def postgres_url() -> Iterator[str]:
+    """A throwaway schema on the test PostgreSQL; the test skips, saying why, when unreachable."""
     with ExitStack() as stack:
         try:
             url = stack.enter_context(scratch_schema())
         except StorageError as exc:
             pytest.skip(f"PostgreSQL not reachable: {exc}")
         yield url
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """A new store's URL: a SQLite file, or a throwaway schema on the test PostgreSQL."""
+    if request.param == "sqlite":
+        return str(tmp_path / "store.db")
+    return str(request.getfixturevalue("postgres_url"))
 
 
 @pytest.fixture

@@ -13,7 +13,6 @@ import sys
 import time
 import urllib.request
 from collections.abc import Callable, Iterator
-from contextlib import ExitStack
 from datetime import datetime
 from pathlib import Path
 from typing import Any, TypeVar
@@ -350,35 +349,28 @@ def test_crashed_child_and_unreachable_store_are_recorded_and_the_schedule_goes_
 
 
 def test_postgres_store_takes_the_advisory_lock_for_scheduled_runs(
-    demo_sites: DemoSites, tmp_path: Path, serve: Callable[..., Service]
+    postgres_url: str, demo_sites: DemoSites, tmp_path: Path, serve: Callable[..., Service]
 ) -> None:
-    from storage import StorageError
-    from storage.scratch import scratch_schema
+    url = postgres_url  # set up first, dropped last: after the service stops
 
-    with ExitStack() as stack:
+    def pg_runs(status: str) -> list[Any]:
+        storage = open_storage(url)
         try:
-            url = stack.enter_context(scratch_schema())
-        except StorageError as exc:
-            pytest.skip(f"PostgreSQL not reachable: {exc}")
+            return [run for run in storage.runs(10) if run.status == status]
+        finally:
+            storage.close()
 
-        def pg_runs(status: str) -> list[Any]:
-            storage = open_storage(url)
-            try:
-                return [run for run in storage.runs(10) if run.status == status]
-            finally:
-                storage.close()
-
-        groups = {"wire": ("*/2 * * * * *", WIRE)}
-        config = write_config(demo_sites, tmp_path / "c.toml", groups, "metrics_port = 0\n", 0.2)
-        service = serve(config, url, 0)
-        wait_for("a running scheduled crawl", lambda: pg_runs("running"))
-        refused = newsfold(
-            "run", "--config", str(config), "--db", url, "--source", WIRE[0], cwd=tmp_path
-        )
-        assert refused.returncode == 4 and "being written by" in refused.stderr, refused.stderr
-        wait_for("a completed run", lambda: pg_runs("completed"))
-        assert service.stop() == 0, service.log()
-        assert not pg_runs("running")
+    groups = {"wire": ("*/2 * * * * *", WIRE)}
+    config = write_config(demo_sites, tmp_path / "c.toml", groups, "metrics_port = 0\n", 0.2)
+    service = serve(config, url, 0)
+    wait_for("a running scheduled crawl", lambda: pg_runs("running"))
+    refused = newsfold(
+        "run", "--config", str(config), "--db", url, "--source", WIRE[0], cwd=tmp_path
+    )
+    assert refused.returncode == 4 and "being written by" in refused.stderr, refused.stderr
+    wait_for("a completed run", lambda: pg_runs("completed"))
+    assert service.stop() == 0, service.log()
+    assert not pg_runs("running")
 
 
 def test_schedule_prints_next_fire_times_in_the_time_zone(

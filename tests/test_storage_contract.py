@@ -13,8 +13,6 @@ import re
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
-from contextlib import ExitStack
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -29,23 +27,12 @@ from pipelines.store import ingest
 from storage import StorageError, StoreLocked, open_storage
 from storage.base import EntryState
 from storage.database import load_migrations
-from storage.scratch import scratch_schema, server_url
+from storage.scratch import server_url
 from storage.sql import SQLStorage
 from storage.times import shift, utcnow
 
 BACKENDS = ["sqlite", "postgresql"]
 NEWSFOLD = str(Path(sys.executable).with_name("newsfold"))
-
-
-@pytest.fixture
-def postgres_url() -> Iterator[str]:
-    """A throwaway PostgreSQL schema, for what only PostgreSQL does."""
-    with ExitStack() as stack:
-        try:
-            url = stack.enter_context(scratch_schema())
-        except StorageError as exc:
-            pytest.skip(f"PostgreSQL not reachable: {exc}")
-        yield url
 
 
 def put(storage: SQLStorage, folder: Folder, doc: Doc) -> FoldResult:
