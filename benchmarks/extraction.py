@@ -47,7 +47,7 @@ import trafilatura
 if __package__ in (None, ""):
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from benchmarks import scoring
+from benchmarks import paired, scoring
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 
@@ -699,7 +699,34 @@ def throughput_ratios(rows: Sequence[Row]) -> dict[str, float]:
     return ratios
 
 
-def report_json(rows: Sequence[Row], root: Path, args: argparse.Namespace, seconds: float) -> str:
+def paired_ratios(root: Path, args: argparse.Namespace) -> dict[str, paired.Paired]:
+    """Per dataset, newsfold's extraction + cleaning and its bare baseline timed interleaved."""
+    loaders: dict[str, tuple[str, Callable[[Path], Sequence[Any]], Callable[[bytes], object]]] = {
+        "aeb": (scoring.AEB_DIR, scoring.load_aeb_pages, trafilatura.extract),
+        "trafeval": (
+            scoring.TRAFEVAL_DIR,
+            scoring.load_trafeval_pages,
+            lambda html: trafilatura.extract(html, **TRAFEVAL_OPTS),
+        ),
+    }
+    found = {}
+    for dataset, (folder, load, bare) in loaders.items():
+        if args.only not in (None, dataset) or scoring.missing_reason(root, folder):
+            continue
+        progress(f"{dataset}: paired throughput, {args.paired_rounds} round(s)")
+        pages = load(root)[: args.limit or None]
+        html = [(page.url, scoring.read_gzip_bytes(page.html_path)) for page in pages]
+        found[dataset] = paired.measure(html, bare, args.paired_rounds)
+    return found
+
+
+def report_json(
+    rows: Sequence[Row],
+    root: Path,
+    args: argparse.Namespace,
+    seconds: float,
+    pairs: Mapping[str, paired.Paired],
+) -> str:
     """Every figure as JSON, rows keyed by their stable key."""
     payload = {
         "benchdata": str(root),
@@ -710,6 +737,7 @@ def report_json(rows: Sequence[Row], root: Path, args: argparse.Namespace, secon
         "seconds": seconds,
         "rows": {row.key: {**asdict(row), "f1_delta": row.f1_delta} for row in rows},
         "throughput_ratio": throughput_ratios(rows),
+        "paired_ratio": {name: {**asdict(p), "ratio": p.ratio} for name, p in pairs.items()},
     }
     return json.dumps(payload, indent=2, ensure_ascii=False)
 
@@ -729,6 +757,12 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     )
     parser.add_argument("--json", type=Path, metavar="OUT", help="write all figures as JSON")
     parser.add_argument("--bootstrap", type=int, default=1000, help="AEB bootstrap resamples")
+    parser.add_argument(
+        "--paired-rounds",
+        type=int,
+        default=1,
+        help="rounds of the interleaved throughput comparison (0: skip it)",
+    )
     parser.add_argument("--newsfold", help="newsfold executable (default: next to python)")
     parser.add_argument(
         "--timeout", type=float, default=3600.0, help="seconds allowed per newsfold run"
@@ -751,6 +785,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             rows += aeb_rows(root, args, ctx)
         if args.only in (None, "trafeval"):
             rows += trafeval_rows(root, args, ctx)
+    pairs = paired_ratios(root, args) if args.paired_rounds > 0 else {}
     seconds = time.perf_counter() - started
     print(render_table(rows))
     ratios = throughput_ratios(rows)
@@ -759,6 +794,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(
             f"\nnewsfold / bare trafilatura.extract throughput (CPU time, start-up excluded): {shown}"
         )
+    if pairs:
+        shown = ", ".join(
+            f"{name} {p.ratio:.2f}x ({p.bare_s / p.pages * 1e3:.1f} vs "
+            f"{p.newsfold_s / p.pages * 1e3:.1f} ms a page)"
+            for name, p in pairs.items()
+        )
+        print(f"extraction + cleaning / bare, interleaved {paired.CHUNK}-page chunks: {shown}")
     print(
         f"\nbenchdata {root}; trafilatura {trafilatura.__version__}; "
         f"aeb = Zyte article-extraction-benchmark (P/R/F1 over word 4-gram shingles, "
@@ -766,7 +808,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         f"total {seconds:.0f} s"
     )
     if args.json:
-        args.json.write_text(report_json(rows, root, args, seconds), encoding="utf-8")
+        args.json.write_text(report_json(rows, root, args, seconds, pairs), encoding="utf-8")
     return 0
 
 

@@ -271,3 +271,23 @@ def test_json_ld_article_body_stands_in_when_the_page_shows_no_text() -> None:
         f"{json.dumps(data)}</script></head><body><div id='app'></div></body></html>"
     )
     assert STORY[0] in extract(raw)
+
+
+def test_parsed_tree_reads_as_trafilatura_reads_it() -> None:
+    """Pages parse like trafilatura's ``load_html``, with one element class chosen in C."""
+    import trafilatura
+    from lxml.html import HtmlElement
+    from trafilatura.utils import load_html
+
+    from pipelines.extract import parse_html
+
+    html = page(body_extra='<form><input name="q"><select><option>x</option></select></form>')
+    declared = '<?xml version="1.0" encoding="utf-8"?>\n' + html  # lxml refuses it as a string
+    for text in (html, declared):
+        tree = parse_html(text)
+        assert tree is not None
+        assert {type(element) for element in tree.iter()} == {HtmlElement}
+        ours = trafilatura.extract(tree, include_links=True)
+        assert ours is not None and STORY[0] in ours
+        assert ours == trafilatura.extract(load_html(text), include_links=True)
+    assert parse_html("just some words, not a page") is None
