@@ -1,9 +1,10 @@
 """Extraction benchmark: newsfold against bare trafilatura on AEB and trafilatura-eval.
 
 Usage: ``python benchmarks/extraction.py [--limit N] [--only aeb|trafeval] [--no-published]
-[--json OUT]``. Prints one table (rows: systems, columns: metrics) and, with ``--json``,
-writes every figure for floor tests. The data come from ``../shared/benchdata`` (or
-``$NEWSFOLD_BENCHDATA``); a dataset that is absent is skipped with the reason printed.
+[--paired-rounds R] [--json OUT]``. Prints one table (rows: systems, columns: metrics) and,
+with ``--json``, writes every figure for floor tests. The data come from
+``../shared/benchdata`` (or ``$NEWSFOLD_BENCHDATA``); a dataset that is absent is skipped with
+the reason printed.
 
 Rows. AEB: every published ``output/*.json`` re-scored (with the README's F1 and our
 difference), bare ``trafilatura.extract`` with defaults and with ``favor_precision=True``,
@@ -23,7 +24,10 @@ reverse; date matches when both name the same calendar day (time and zone ignore
 
 newsfold runs as a subprocess, ``newsfold extract --manifest FILE.jsonl --format jsonl``, so
 its pages/s include interpreter start-up; a 1-page run measures that start-up separately (and
-its CPU time is taken off newsfold's cpu p/s).
+its CPU time is taken off newsfold's cpu p/s). Last, ``benchmarks/paired.py`` times newsfold's
+extraction + cleaning and the bare baseline in this process over the same 20-page chunks in
+turn (``--paired-rounds``, 0 to skip): the ratio under the table that the host's drifting speed
+moves least.
 When the command is missing or fails, its rows say why and the rest of the table prints.
 """
 
