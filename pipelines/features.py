@@ -67,6 +67,13 @@ def shingles(tokens: list[str], size: int) -> set[bytes]:
     return {" ".join(tokens[i : i + size]).encode() for i in range(len(tokens) - size + 1)}
 
 
+def gram_set(tokens: list[str], size: int) -> set[tuple[str, ...]]:
+    """Word n-grams as tuples: what ``shingles`` hashes, for comparing texts without hashing."""
+    if len(tokens) < size:
+        return {tuple(tokens)} if tokens else set()
+    return set(zip(*(tokens[k:] for k in range(size)), strict=False))
+
+
 def content_hash(tokens: list[str]) -> str:
     """A hash of the word sequence: equal for texts that differ only in spacing or case."""
     return hashlib.sha1(" ".join(tokens).encode()).hexdigest()
@@ -147,10 +154,10 @@ class Fingerprinter:
 
 def lead_contained(short: list[str], long: list[str], size: int) -> float:
     """Share of the shorter text's shingles found in the opening of the longer text."""
-    grams = shingles(short, size)
+    grams = gram_set(short, size)
     if not grams:
         return 0.0
-    opening = shingles(long[: int(1.2 * len(short)) + 10], size)
+    opening = gram_set(long[: int(1.2 * len(short)) + 10], size)
     return len(grams & opening) / len(grams)
 
 

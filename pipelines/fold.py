@@ -18,9 +18,9 @@ from pipelines.features import (
     Fingerprint,
     Fingerprinter,
     containment,
+    gram_set,
     jaccard,
     lead_contained,
-    shingles,
     words,
 )
 from storage.base import ArticleRecord, Candidate, FoldIndex, Sighting
@@ -62,9 +62,9 @@ class Text:
         return words(self.text)
 
     @cached_property
-    def shingles(self) -> set[bytes]:
-        """Its word shingles."""
-        return shingles(self.words, self.shingle_size)
+    def grams(self) -> set[tuple[str, ...]]:
+        """Its word n-grams (the shingles, unhashed)."""
+        return gram_set(self.words, self.shingle_size)
 
 
 class Folder:
@@ -162,8 +162,8 @@ class Folder:
 
     def _exact_overlap(self, index: FoldIndex, cand: Candidate, text: Text) -> tuple[float, float]:
         """Exact Jaccard of two texts' shingle sets, and the share of the smaller in the larger."""
-        a = text.shingles
-        b = shingles(words(index.article_text(cand.article_id)), self.config.shingle_size)
+        a = text.grams
+        b = gram_set(words(index.article_text(cand.article_id)), self.config.shingle_size)
         if not a or not b:
             return 0.0, 0.0
         shared = len(a & b)

@@ -208,3 +208,15 @@ def test_failed_transaction_leaves_nothing(store: SQLStorage, folder: Folder) ->
         folder.fold(index, record, sighting, fp)
         raise Boom
     assert store.count("articles") == 0 and store.count("stories") == 0
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["", "one", "four words in all", "Nvidia’s H200 order, worth $1.2bn, ships in May " * 3],
+)
+def test_word_grams_are_the_shingles_unhashed(text: str) -> None:
+    """The exact overlap checks compare the very n-grams the MinHash hashes."""
+    from pipelines.features import gram_set, shingles, words
+
+    tokens = words(text)
+    assert {" ".join(gram).encode() for gram in gram_set(tokens, 5)} == shingles(tokens, 5)
