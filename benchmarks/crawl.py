@@ -1,6 +1,9 @@
 """Crawl benchmark: bare Scrapy and bare trafilatura against newsfold end to end.
 
-Usage: ``python benchmarks/crawl.py [--pages N | --quick] [--repeat R] [--json OUT]``.
+Usage: ``python benchmarks/crawl.py [--pages N | --quick] [--real] [--repeat R] [--json OUT]``.
+With ``--real`` the pages are the extraction benchmarks' published pages from
+``../shared/benchdata`` (AEB then trafilatura-eval, 1,171 in all or the first N), served as
+published, bytes and charset untouched; each must end as a sighting or a recorded failure.
 
 One run generates N synthetic ~100 KB news pages (seeded: the same N gives the same bytes;
 every 20th page is a syndicated copy of an earlier one), serves them from a separate
@@ -591,6 +594,39 @@ def write_pages(pages: Sequence[SitePage], folder: Path) -> list[dict[str, Any]]
     return manifest
 
 
+def write_real_pages(root: Path, folder: Path, limit: int | None = None) -> list[dict[str, Any]]:
+    """The extraction benchmarks' pages under ``root`` (the first ``limit``), as published."""
+    from benchmarks import scoring
+
+    folder.mkdir(parents=True, exist_ok=True)
+    pages = [*scoring.load_aeb_pages(root), *scoring.load_trafeval_pages(root)][:limit]
+    manifest = []
+    for number, page in enumerate(pages):
+        name = f"{number:05d}.html"
+        (folder / name).write_bytes(scoring.read_gzip_bytes(page.html_path))
+        when = EPOCH + timedelta(minutes=number)
+        manifest.append(
+            {
+                "file": name,
+                "path": f"/real/{name}",
+                "title": "",
+                "published": when.isoformat(),
+                "copy_of": None,
+                "real": True,
+            }
+        )
+    (folder / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
+    return manifest
+
+
+def page_body(folder: Path, entry: Mapping[str, Any], base: str) -> bytes:
+    """A page as served: a real page's own bytes, a generated one with its links on ``base``."""
+    raw = (folder / entry["file"]).read_bytes()
+    if entry.get("real"):
+        return raw
+    return raw.decode("utf-8").replace(BASE_TOKEN, base).encode()
+
+
 def read_manifest(folder: Path) -> list[dict[str, Any]]:
     """The manifest written by ``write_pages``."""
     return json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
@@ -612,11 +648,9 @@ def site_responses(folder: Path, base: str) -> dict[str, bytes]:
     """Every path the server answers, pre-rendered for ``base``."""
     entries = read_manifest(folder)
     html = "text/html; charset=utf-8"
+    # a real page declares its own charset, or leaves it to be detected
     routes = {
-        e["path"]: http_response(
-            (folder / e["file"]).read_text(encoding="utf-8").replace(BASE_TOKEN, base).encode(),
-            html,
-        )
+        e["path"]: http_response(page_body(folder, e, base), "text/html" if e.get("real") else html)
         for e in entries
     }
     rss = "application/rss+xml; charset=utf-8"
@@ -762,7 +796,8 @@ def extract_child(page_dir: str, mode: str, base: str) -> None:
     seconds, cpu, failed, chars = 0.0, 0.0, 0, 0
     entries = read_manifest(folder)
     for entry in entries:
-        html = (folder / entry["file"]).read_text(encoding="utf-8").replace(BASE_TOKEN, base)
+        body = page_body(folder, entry, base)
+        html = body if entry.get("real") else body.decode("utf-8")
         started, cpu_started = time.perf_counter(), time.process_time()
         text = trafilatura.extract(html, url=base + entry["path"], with_metadata=with_metadata)
         seconds += time.perf_counter() - started
@@ -1194,9 +1229,14 @@ def newsfold_row(
         plan.runs, lambda: newsfold_once(server, work, "feed.xml", workers, tag, timeout)
     )
     stored = store_counts(work / f"{tag}.db")
-    originals = sum(e["copy_of"] is None for e in entries)
-    stored |= {"expected_articles": originals, "expected_sightings": len(entries)}
-    stored["ok"] = stored["articles"] == originals and stored["sightings"] == len(entries)
+    if any(e.get("real") for e in entries):
+        # how many real pages hold an article is not known: each must be stored or recorded
+        stored |= {"expected_articles": None, "expected_sightings": None}
+        stored["ok"] = stored["sightings"] + stored["fetch_errors"] == len(entries)
+    else:
+        originals = sum(e["copy_of"] is None for e in entries)
+        stored |= {"expected_articles": originals, "expected_sightings": len(entries)}
+        stored["ok"] = stored["articles"] == originals and stored["sightings"] == len(entries)
     effective = workers or os.cpu_count() or 1
     return Row(
         key=f"newsfold_w{workers}",
@@ -1216,22 +1256,32 @@ def newsfold_row(
 
 
 def run_benchmark(
-    pages: int, work: Path, plan: Plan = Plan(), log: Callable[[str], None] = lambda _: None
+    pages: int,
+    work: Path,
+    plan: Plan = Plan(),
+    log: Callable[[str], None] = lambda _: None,
+    real: Path | None = None,
 ) -> dict[str, Any]:
-    """Generate, serve and measure; return every figure as a JSON-ready dict."""
+    """Generate (or copy the real pages under ``real``), serve and measure; every figure."""
     started = time.perf_counter()
     load_before = os.getloadavg()[0]
     page_dir = work / "pages"
-    generated = generate_pages(pages)
-    entries = write_pages(generated, page_dir)
+    if real is None:
+        entries = write_pages(generate_pages(pages), page_dir)
+    else:
+        entries = write_real_pages(real, page_dir, pages or None)
     facts: dict[str, Any] = {
-        "pages": pages,
+        "pages": len(entries),
+        "page_source": "generated" if real is None else f"real pages of {real}",
         "copies": sum(e["copy_of"] is not None for e in entries),
-        "page_kb_mean": statistics.mean(len(p.html.encode()) for p in generated) / 1024,
+        "page_kb_mean": statistics.mean((page_dir / e["file"]).stat().st_size for e in entries)
+        / 1024,
         "generate_s": time.perf_counter() - started,
     }
-    del generated
-    log(f"generated {pages} pages in {facts['generate_s']:.1f} s (load average {load_before:.2f})")
+    log(
+        f"wrote {len(entries)} {'generated' if real is None else 'real'} pages in "
+        f"{facts['generate_s']:.1f} s (load average {load_before:.2f})"
+    )
     rows: list[Row] = []
     with PageServer(page_dir) as server:
         steps: list[tuple[str, Callable[[], Row]]] = [
@@ -1309,8 +1359,9 @@ def print_report(result: dict[str, Any]) -> None:
     from rich.table import Table
 
     table = Table(
-        title=f"crawl benchmark: {result['pages']} pages of ~{result['page_kb_mean']:.0f} KB "
-        f"({result['copies']} syndicated copies), {result['cpus']} cores"
+        title=f"crawl benchmark: {result['pages']} {result.get('page_source', 'generated')} "
+        f"pages of ~{result['page_kb_mean']:.0f} KB ({result['copies']} syndicated copies), "
+        f"{result['cpus']} cores"
     )
     columns = ("row", "pages", "seconds", "pages/s", "peak RSS MB", "vs trafilatura", "CPU ms/page")
     for name in (*columns, "notes"):
@@ -1366,6 +1417,12 @@ def row_notes(row: dict[str, Any]) -> str:
     stored = row["stored"]
     if stored:
         check = "ok" if stored["ok"] else "MISMATCH"
+        if stored["expected_articles"] is None:
+            notes.append(
+                f"stored {stored['articles']} articles, {stored['sightings']} sightings, "
+                f"{stored['fetch_errors']} failures recorded, of {row['pages']} pages ({check})"
+            )
+            return "; ".join(notes)
         notes.append(
             f"stored {stored['articles']}/{stored['expected_articles']} articles, "
             f"{stored['sightings']}/{stored['expected_sightings']} sightings ({check})"
@@ -1376,9 +1433,14 @@ def row_notes(row: dict[str, Any]) -> str:
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     """Command-line options."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--pages", type=int, default=DEFAULT_PAGES, help="pages to serve")
+    parser.add_argument("--pages", type=int, help=f"pages to serve (default {DEFAULT_PAGES})")
     parser.add_argument("--quick", action="store_true", help=f"smoke run: {QUICK_PAGES} pages")
     parser.add_argument("--repeat", type=int, default=1, help="runs per row (median)")
+    parser.add_argument(
+        "--real",
+        action="store_true",
+        help="serve the extraction benchmarks' real pages from ../shared/benchdata instead",
+    )
     parser.add_argument("--json", help="write every figure to this file")
     return parser.parse_args(argv)
 
@@ -1386,10 +1448,21 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the benchmark and print the table."""
     args = parse_args(argv)
-    pages = QUICK_PAGES if args.quick else args.pages
+    pages = QUICK_PAGES if args.quick else args.pages or (0 if args.real else DEFAULT_PAGES)
+    real = None  # with --real, all 1,171 pages unless --pages or --quick says fewer
+    if args.real:
+        from benchmarks import scoring
+
+        real = scoring.default_benchdata_root()
+        missing = [
+            d for d in (scoring.AEB_DIR, scoring.TRAFEVAL_DIR) if scoring.missing_reason(real, d)
+        ]
+        if missing:
+            print(f"skipped: no {', '.join(missing)} under {real} (set {scoring.BENCHDATA_ENV})")
+            return 0
     with tempfile.TemporaryDirectory(prefix="newsfold-crawl-bench-") as tmp:
         plan = Plan(runs=max(1, args.repeat))
-        result = run_benchmark(pages, Path(tmp), plan, log=print_progress)
+        result = run_benchmark(pages, Path(tmp), plan, log=print_progress, real=real)
     print_report(result)
     if args.json:
         Path(args.json).write_text(json.dumps(result, indent=2), encoding="utf-8")
