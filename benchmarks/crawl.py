@@ -1475,4 +1475,8 @@ def print_progress(message: str) -> None:
 
 
 if __name__ == "__main__":
+    # Run as a script, this folder heads sys.path and its storage.py would hide the package.
+    HERE = Path(__file__).resolve().parent
+    sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != HERE]
+    sys.path.insert(0, str(REPO_ROOT))
     sys.exit(main())
