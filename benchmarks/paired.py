@@ -50,7 +50,7 @@ class NewsfoldPass:
 
     def __call__(self, pages: Pages) -> None:
         """Extract, learn from and clean these pages."""
-        from pipelines.boilerplate import site_key
+        from pipelines.clean import clean_together
         from pipelines.extract import ExtractionError
 
         extracted = []
@@ -58,10 +58,7 @@ class NewsfoldPass:
             # a page without an article costs its extraction all the same
             with suppress(ExtractionError):
                 extracted.append(self.extractor.extract(html, url))
-        for page in extracted:
-            self.learner.observe(site_key(page.url), (line.text for line in page.lines))
-        for page in extracted:
-            self.cleaner.clean(page.lines, page.authors, page.title, site_key(page.url))
+        clean_together(extracted, self.learner, self.cleaner)
 
 
 def measure(pages: Pages, bare: Callable[[bytes], object], rounds: int = 1) -> Paired:

@@ -87,8 +87,7 @@ def extract(args: argparse.Namespace, console: Console) -> int:
     """Extract and clean local pages; one JSON object (or text block) per page."""
     # Two passes: every page is extracted and each site's pages teach the learner its
     # template; then each page is cleaned and printed, in input order.
-    from pipelines.boilerplate import site_key
-    from pipelines.clean import Cleaner, site_learner
+    from pipelines.clean import Cleaner, clean_together, site_learner
     from pipelines.extract import Extractor
 
     pages = list(_pages(args))
@@ -100,14 +99,13 @@ def extract(args: argparse.Namespace, console: Console) -> int:
     learner = site_learner(config.clean)
     cleaner = Cleaner(config.clean, learner)
     extracted = [_extract_page(extractor, path, url) for path, url in pages]
-    for _, page in extracted:
-        if page is not None:
-            learner.observe(site_key(page.url), (line.text for line in page.lines))
+    found = [page for _, page in extracted if page is not None]
+    cleaned = iter(clean_together(found, learner, cleaner))
     for out, page in extracted:
         if page is not None:
-            cleaned = cleaner.clean(page.lines, page.authors, page.title, site_key(page.url))
-            out |= {**page.to_dict(), "url": out["url"], "text": cleaned.text}
-            out["removals"] = page.removals + cleaned.removals
+            done = next(cleaned)
+            out |= {**page.to_dict(), "url": out["url"], "text": done.text}
+            out["removals"] = page.removals + done.removals
         _write_page(sys.stdout, out, args.format)
     return EXIT_OK
 

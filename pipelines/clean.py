@@ -16,6 +16,8 @@ from pipelines.lines import Line, text_lines
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
 
+    from pipelines.extract import Page
+
 # A short paragraph that is nearly all link text is a link to another article.
 LINK_SHARE = 0.8
 LINK_LINE_MAX = 200
@@ -346,6 +348,13 @@ RULE_FUNCTIONS: dict[str, Rule] = {
 def site_learner(config: CleanConfig) -> SiteLearner:
     """An empty site learner with the configured thresholds."""
     return SiteLearner(min_pages=config.learn_min_pages, share=config.learn_share)
+
+
+def clean_together(pages: Sequence[Page], learner: SiteLearner, cleaner: Cleaner) -> list[Cleaned]:
+    """Clean pages given together: first each site's pages teach ``learner`` its template."""
+    for page in pages:
+        learner.observe(site_key(page.url), (line.text for line in page.lines))
+    return [cleaner.clean(p.lines, p.authors, p.title, site_key(p.url)) for p in pages]
 
 
 class CleanPipeline:
