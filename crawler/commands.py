@@ -165,12 +165,13 @@ def _write_page(out: TextIO, page: dict[str, Any], fmt: str) -> None:
 def fold(args: argparse.Namespace, console: Console) -> int:
     """Fold JSONL texts with the crawler's own folding; write each line with its clusters."""
     from pipelines.fold import Folder
-    from pipelines.store import ingest
+    from pipelines.store import Batcher
     from storage.base import ArticleRecord, Sighting
 
     config = load(args)
     folder = Folder(config.fold)
     storage = open_storage(":memory:")
+    batcher = Batcher(storage, config.crawl.commit_items, config.crawl.commit_seconds)
     docs, skipped = [], {}
     for number, doc in _fold_inputs(args.input, console):
         text, doc_id = str(doc.get("text") or ""), str(doc["id"])
@@ -201,9 +202,10 @@ def fold(args: argparse.Namespace, console: Console) -> int:
             word_count=fp.word_count,
         )
         try:
-            ingest(storage, folder, record, sighting, fp)
+            batcher.ingest(folder, record, sighting, fp)
         except Exception as exc:  # one bad document must not stop the others
             skipped[doc_id] = f"line {number}: {type(exc).__name__}: {exc}"
+    batcher.commit()
     assigned = {doc: (art, orig, story) for doc, art, orig, story in storage.doc_assignments()}
     storage.close()
     out = open(args.output, "w", encoding="utf-8") if args.output else sys.stdout  # noqa: SIM115

@@ -217,7 +217,7 @@ class Folder:
         """The story whose articles share this one's salient terms within the window."""
         # The query is the terms that weigh most once rarity counts: common terms would bring
         # back long posting lists and little evidence.
-        total, df = index.term_frequencies(sorted(fp.terms))
+        total, df = index.term_frequencies(list(fp.terms))
         idf = {t: math.log((total + 2) / (df.get(t, 0) + 1)) + 1.0 for t in fp.terms}
         ranked = sorted(
             (t for t in fp.terms if t not in DOMAIN_COMMON),
@@ -234,10 +234,11 @@ class Folder:
             return None, 0.0
         rest = set().union(*(c.terms for c in candidates)) - idf.keys()
         if rest:
-            _, more = index.term_frequencies(sorted(rest))
+            _, more = index.term_frequencies(list(rest))
             idf |= {t: math.log((total + 2) / (more.get(t, 0) + 1)) + 1.0 for t in rest}
-        wanted = profile_vector(fp.terms, idf)
-        scored = [(cosine(wanted, profile_vector(c.terms, idf)), c) for c in candidates]
+        scale = term_scales(idf)
+        wanted = scaled_vector(fp.terms, scale)
+        scored = [(cosine(wanted, scaled_vector(c.terms, scale)), c) for c in candidates]
         matched = [(s, c) for s, c in scored if s >= self.config.story_threshold and c.story_id]
         if not matched:
             return None, max(s for s, _ in scored)
@@ -276,6 +277,17 @@ def profile_vector(terms: dict[str, float], idf: dict[str, float]) -> dict[str, 
         term: (0.1 if term in DOMAIN_COMMON else 1.0) * idf.get(term, 1.0) * math.sqrt(count)
         for term, count in terms.items()
     }
+
+
+def term_scales(idf: dict[str, float]) -> dict[str, float]:
+    """Each term's weight before its count: rarity, a tenth for domain-common terms."""
+    return {term: (0.1 if term in DOMAIN_COMMON else 1.0) * w for term, w in idf.items()}
+
+
+def scaled_vector(terms: dict[str, float], scale: dict[str, float]) -> dict[str, float]:
+    """``profile_vector`` for terms whose scale is known: the same values, one lookup a term."""
+    sqrt = math.sqrt
+    return {term: scale[term] * sqrt(count) for term, count in terms.items()}
 
 
 def cosine(va: dict[str, float], vb: dict[str, float]) -> float:

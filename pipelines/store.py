@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import logging
+import time
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from scrapy.exceptions import DropItem
+from twisted.internet import task
 
 from pipelines.features import Fingerprint, has_wire_credit
 from pipelines.fold import Folder, FoldResult
@@ -24,6 +27,54 @@ def ingest(
     """Fold one document and write it atomically: all of it is stored, or none."""
     with storage.transaction() as index:
         return folder.fold(index, record, sighting, fp)
+
+
+class Batcher:
+    """Folds documents in shared transactions committed every ``items`` documents or ``seconds``.
+
+    Each document is still folded and written whole or not at all (a savepoint of the batch);
+    committing many at once spares the index pages they share being written once per document.
+    A crash loses the open batch, and whatever else was written in it, never part of a document.
+    """
+
+    def __init__(
+        self,
+        storage: Storage,
+        items: int,
+        seconds: float,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.storage = storage
+        self.items = items
+        self.seconds = seconds
+        self.clock = clock
+        self.count = 0
+        self.opened = 0.0
+
+    def ingest(
+        self, folder: Folder, record: ArticleRecord, sighting: Sighting, fp: Fingerprint
+    ) -> FoldResult:
+        """Fold one document into the open batch, opening one when needed."""
+        if not self.storage.batch_open:
+            self.storage.begin_batch()
+            self.opened = self.clock()
+        result = ingest(self.storage, folder, record, sighting, fp)
+        self.count += 1
+        if self.count >= self.items:
+            self.commit()
+        return result
+
+    def commit_if_due(self) -> None:
+        """Commit a batch that has been open ``seconds`` or longer."""
+        if self.storage.batch_open and self.clock() - self.opened >= self.seconds:
+            self.commit()
+
+    def commit(self) -> int:
+        """Commit the open batch; return how many documents it held."""
+        count, self.count = self.count, 0
+        if self.storage.batch_open:
+            self.storage.end_batch()
+        return count
 
 
 def to_record(item: Any) -> tuple[ArticleRecord, Sighting]:
@@ -77,11 +128,43 @@ class StorePipeline:
         context = crawler.spider.context  # type: ignore[union-attr]
         self.context = context
         self.folder = Folder(context.config.fold)
+        crawl = context.config.crawl
+        self.batcher = Batcher(context.storage, crawl.commit_items, crawl.commit_seconds)
+        self.timer: task.LoopingCall | None = None
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> StorePipeline:
         """Build the stage on the run's store."""
         return cls(crawler)
+
+    def open_spider(self) -> None:
+        """Commit open batches on time even while no article arrives."""
+        # Made here, not in __init__: a LoopingCall takes the reactor, which Scrapy installs.
+        self.timer = task.LoopingCall(self.commit_if_due)
+        self.timer.start(min(1.0, self.batcher.seconds), now=False)
+
+    def close_spider(self) -> None:
+        """Commit what the last batch holds."""
+        if self.timer is not None and self.timer.running:
+            self.timer.stop()
+        self.commit(self.batcher.commit)
+
+    def commit_if_due(self) -> None:
+        """Commit the batch when it is old enough."""
+        self.commit(self.batcher.commit_if_due)
+
+    def commit(self, step: Callable[[], Any]) -> None:
+        """Run a commit step; a batch the store refuses is reported and fetched again next run."""
+        try:
+            step()
+        except StorageError as exc:
+            assert self.crawler.stats is not None
+            self.crawler.stats.inc_value("newsfold/store/lost_batches")
+            logger.error(
+                "store: a batch of articles could not be committed (%s); nothing of it is kept "
+                "and the next run fetches its pages again",
+                exc,
+            )
 
     def process_item(self, item: Any) -> Any:
         """Fold and store the item."""
@@ -89,7 +172,7 @@ class StorePipeline:
         assert stats is not None
         record, sighting = to_record(item)
         try:
-            result = ingest(self.context.storage, self.folder, record, sighting, item.fingerprint)
+            result = self.batcher.ingest(self.folder, record, sighting, item.fingerprint)
         except StorageError as exc:
             stats.inc_value(f"newsfold/{item.source}/errors")
             raise DropItem(f"store: {exc}") from None

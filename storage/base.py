@@ -199,6 +199,23 @@ class Storage(abc.ABC):
         """One atomic unit of folding work."""
 
     @abc.abstractmethod
+    def begin_batch(self) -> None:
+        """Let the writes that follow share one transaction until ``end_batch``.
+
+        Each transaction or write inside the batch still succeeds or fails whole by itself; the
+        batch makes them durable together, so a crash loses the batch and nothing half-written.
+        """
+
+    @abc.abstractmethod
+    def end_batch(self, keep: bool = True) -> None:
+        """Commit the open batch, or drop it when ``keep`` is false."""
+
+    @property
+    @abc.abstractmethod
+    def batch_open(self) -> bool:
+        """Whether a batch is open."""
+
+    @abc.abstractmethod
     def check_fold_params(self, params: dict[str, Any]) -> None:
         """Record MinHash parameters, or refuse ones that differ from the stored signatures'."""
 

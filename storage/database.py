@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import abc
+import logging
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from importlib import resources
 from typing import Any
+
+logger = logging.getLogger(__name__)
 
 Row = dict[str, Any]
 # Parameters per multi-row INSERT: few round trips, far under SQLite's (32,766) and
@@ -34,6 +37,7 @@ class Database(abc.ABC):
 
     dialect: str  # the migrations folder
     name: str  # the store as messages name it, without credentials
+    batch_open = False  # a write transaction spans several writes until close_batch
 
     @abc.abstractmethod
     def execute(self, sql: str, params: Sequence[Any] = ()) -> None:
@@ -104,7 +108,11 @@ class Database(abc.ABC):
 
     @contextmanager
     def writing(self) -> Iterator[None]:
-        """A write transaction, rolled back whole on any error."""
+        """A write transaction, rolled back whole on any error; a savepoint inside a batch."""
+        if self.batch_open:
+            with self._savepoint():
+                yield
+            return
         self.begin_write()
         try:
             yield
@@ -114,8 +122,47 @@ class Database(abc.ABC):
         self.commit()
 
     @contextmanager
+    def _savepoint(self) -> Iterator[None]:
+        """A part of the open batch that succeeds or is undone whole."""
+        self.execute("SAVEPOINT nf_write")
+        try:
+            yield
+        except BaseException:
+            try:
+                self.execute("ROLLBACK TO SAVEPOINT nf_write")
+                self.execute("RELEASE SAVEPOINT nf_write")
+            except Exception:  # the connection is gone: the batch is lost as a whole
+                logger.warning("%s: could not undo a failed write of the open batch", self.name)
+            raise
+        self.execute("RELEASE SAVEPOINT nf_write")
+
+    def write(self, sql: str, params: Sequence[Any] = ()) -> None:
+        """Run one write statement; inside a batch, a failure undoes it alone."""
+        if self.batch_open:
+            with self._savepoint():
+                self.execute(sql, params)
+        else:
+            self.execute(sql, params)
+
+    def open_batch(self) -> None:
+        """Start a write transaction that later writes join until ``close_batch``."""
+        self.begin_write()
+        self.batch_open = True
+
+    def close_batch(self, keep: bool = True) -> None:
+        """Commit (or drop) the open batch."""
+        self.batch_open = False
+        if keep:
+            self.commit()
+        else:
+            self.rollback()
+
+    @contextmanager
     def reading(self) -> Iterator[None]:
-        """A read-only snapshot, released when the block ends."""
+        """A read-only snapshot, released when the block ends; the batch's own view inside one."""
+        if self.batch_open:
+            yield
+            return
         self.begin_read()
         try:
             yield

@@ -95,6 +95,25 @@ class SQLStorage(Storage):
             yield index
         self.term_counts.committed(index.added)
 
+    def begin_batch(self) -> None:
+        """Let the writes that follow share one transaction, each still atomic by itself."""
+        self.db.open_batch()
+
+    def end_batch(self, keep: bool = True) -> None:
+        """Commit the shared transaction (or drop it); later writes commit one by one again."""
+        try:
+            self.db.close_batch(keep)
+        except BaseException:
+            self.term_counts = None  # it counted writes the database no longer holds
+            raise
+        if not keep:
+            self.term_counts = None
+
+    @property
+    def batch_open(self) -> bool:
+        """Whether writes are joining a shared transaction."""
+        return self.db.batch_open
+
     def check_fold_params(self, params: dict[str, Any]) -> None:
         """Refuse MinHash parameters that differ from those the stored signatures used."""
         wanted = json.dumps(params, sort_keys=True)
@@ -127,7 +146,7 @@ class SQLStorage(Storage):
         self, run_id: int, status: str, counts: dict[str, dict[str, int]], message: str = ""
     ) -> None:
         """Record how a run ended."""
-        self.db.execute(
+        self.db.write(
             "UPDATE runs SET ended = ?, status = ?, counts = ?, message = ? WHERE id = ?",
             (utcnow(), status, json.dumps(counts, sort_keys=True), message, run_id),
         )
@@ -136,7 +155,7 @@ class SQLStorage(Storage):
         self, run_id: int | None, source: str, url: str, reason: str, status: int | None = None
     ) -> None:
         """Record a failure with its URL and reason."""
-        self.db.execute(
+        self.db.write(
             "INSERT INTO fetch_errors (run_id, source, url, reason, status, at) "
             "VALUES (?, ?, ?, ?, ?, ?)",
             (run_id, source, url, reason, status, utcnow()),
@@ -146,7 +165,7 @@ class SQLStorage(Storage):
         self, run_id: int | None, source: str, url: str, title: str, score: float, terms: list[str]
     ) -> None:
         """Remember a skipped article once per URL."""
-        self.db.execute(
+        self.db.write(
             "INSERT INTO offtopic (url, run_id, source, title, score, terms, seen_at) "
             "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (url) DO UPDATE SET "
             "run_id = excluded.run_id, score = excluded.score, terms = excluded.terms, "
@@ -181,7 +200,7 @@ class SQLStorage(Storage):
         if not keys:
             return
         now = utcnow()
-        self.db.execute(
+        self.db.write(
             "INSERT INTO seen_urls (key, url, page_url, source, outcome, seen_at) "
             f"VALUES {values(6, len(keys))} ON CONFLICT (key) DO UPDATE SET "
             "url = excluded.url, page_url = excluded.page_url, source = excluded.source, "

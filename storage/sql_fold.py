@@ -20,6 +20,9 @@ WIDEN_STORY = (
 )
 
 
+PROFILES_KEPT = 20_000  # ~3 story windows of articles; ~40 MB
+
+
 class TermCounts:
     """Document frequencies this process has read, kept current with its own committed writes."""
 
@@ -29,6 +32,18 @@ class TermCounts:
     def __init__(self, limit: int = 500_000) -> None:
         self.df: dict[str, int] = {}
         self.limit = limit
+        # Parsed term profiles by their stored JSON: the window's articles are read again and
+        # again, and the text is the key, so a reused article id cannot return stale terms.
+        self.profiles: dict[str, dict[str, float]] = {}
+
+    def profile(self, stored: str) -> dict[str, float]:
+        """The term profile a stored JSON text holds (shared: not to be changed)."""
+        found = self.profiles.get(stored)
+        if found is None:
+            if len(self.profiles) >= PROFILES_KEPT:
+                self.profiles.clear()
+            found = self.profiles[stored] = json.loads(stored)
+        return found
 
     def committed(self, added: Sequence[str]) -> None:
         """Count the terms of articles a committed transaction added."""
@@ -110,12 +125,12 @@ class SQLFoldIndex(FoldIndex):
             f"ORDER BY m.shared DESC, a.id",
             (*args, limit),
         )
-        return [_candidate(row) for row in rows]
+        return [_candidate(row, self.counts.profile(row["terms"])) for row in rows]
 
     def term_frequencies(self, terms: Sequence[str]) -> tuple[int, dict[str, int]]:
         total = int(self.db.scalar("SELECT value FROM counters WHERE name = 'articles'"))
         known = self.counts.df
-        missing = [term for term in terms if term not in known]
+        missing = sorted(set(terms).difference(known))  # sorted: one statement text per set
         if missing:
             match, args = self.db.any_of("term", missing)
             rows = self.db.fetchall(f"SELECT term, df FROM term_df WHERE {match}", args)
@@ -342,15 +357,15 @@ class SQLFoldIndex(FoldIndex):
         return list(json.loads(value)) if value else []
 
 
-def _candidate(row: Row) -> Candidate:
-    """A candidate from an articles row."""
+def _candidate(row: Row, terms: dict[str, float]) -> Candidate:
+    """A candidate from an articles row and its parsed terms."""
     return Candidate(
         article_id=row["id"],
         story_id=row["story_id"],
         hashvalues=bytes(row["minhash"]),
         shingle_count=row["shingle_count"],
         published=row["time_key"],
-        terms=json.loads(row["terms"]),
+        terms=terms,
     )
 
 

@@ -20,6 +20,7 @@ from storage.times import utcnow
 logger = logging.getLogger(__name__)
 # How often the background thread copies committed pages from the WAL into the database file.
 CHECKPOINT_SECONDS = 1.0
+CACHE_KIB = 65_536
 
 
 class SQLiteDatabase(Database):
@@ -38,6 +39,8 @@ class SQLiteDatabase(Database):
             ) from None
         self.conn.execute("PRAGMA foreign_keys=ON")
         self.conn.execute("PRAGMA synchronous=NORMAL")
+        # Room for the index pages a batch of articles writes (the default keeps 2 MB).
+        self.conn.execute(f"PRAGMA cache_size=-{CACHE_KIB}")
         self.checkpointer: Checkpointer | None = None
 
     def execute(self, sql: str, params: Sequence[Any] = ()) -> None:
