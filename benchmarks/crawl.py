@@ -17,6 +17,9 @@ and measures, each in a fresh subprocess:
   newsfold's concurrency settings and reactor (telnet and remote-control extensions off);
 - ``trafilatura.extract`` with default settings, and with ``with_metadata=True``, one
   process, over the same bodies decoded to ``str`` (as Scrapy hands them to newsfold);
+- ``scrapy + trafilatura in callback``: the fetch-only spider calling ``trafilatura.extract``
+  on each response on the reactor thread, the naive design the issue measured (~0.8x of bare
+  trafilatura there): what fetching costs on top of extraction on these pages;
 - ``newsfold run`` (fetch, extract, clean, fold, store; relevance off) with
   ``crawl.extract_workers`` = 1 (inline) and = 0 (one worker per core).
 
@@ -783,9 +786,10 @@ def bare_scrapy_settings() -> dict[str, Any]:
     }
 
 
-def scrapy_child(url_file: str) -> None:
-    """Fetch every URL in the file with a spider that does nothing (child entry)."""
+def scrapy_child(url_file: str, mode: str = "fetch") -> None:
+    """Fetch every URL in the file; ``extract``: call trafilatura in the callback (child entry)."""
     import scrapy
+    import trafilatura
     from scrapy.crawler import CrawlerProcess
 
     urls = Path(url_file).read_text(encoding="utf-8").split()
@@ -798,7 +802,9 @@ def scrapy_child(url_file: str) -> None:
                 yield scrapy.Request(url, dont_filter=True)
 
         def parse(self, response: Any) -> None:
-            """Nothing: the fetch is what is measured."""
+            """Nothing, or bare extraction on the reactor thread (the naive Scrapy design)."""
+            if mode == "extract":
+                trafilatura.extract(response.text, url=response.url)
 
     process = CrawlerProcess(settings=bare_scrapy_settings())
     crawler = process.create_crawler(FetchOnly)
@@ -1102,7 +1108,11 @@ def crawl_seconds(total: float, startup: float | None) -> float:
 
 
 def scrapy_row(
-    server: PageServer, entries: Sequence[dict[str, Any]], work: Path, plan: Plan
+    server: PageServer,
+    entries: Sequence[dict[str, Any]],
+    work: Path,
+    plan: Plan,
+    mode: str = "fetch",
 ) -> Row:
     """Bare Scrapy fetching every page, timed inside the child minus an empty crawl's time."""
     urls, empty = work / "urls.txt", work / "no-urls.txt"
@@ -1110,11 +1120,12 @@ def scrapy_row(
     empty.write_text("", encoding="utf-8")
     timeout = 120 + len(entries)
     idle = [
-        run_measured(child_command("scrapy_child", str(empty)), work, timeout)
+        run_measured(child_command("scrapy_child", str(empty), mode), work, timeout)
         for _ in range(plan.runs if plan.startup else 0)
     ]
     wall, done = median_run(
-        plan.runs, lambda: run_measured(child_command("scrapy_child", str(urls)), work, timeout)
+        plan.runs,
+        lambda: run_measured(child_command("scrapy_child", str(urls), mode), work, timeout),
     )
     report = [m.json_line() for m in done]
     if any(r["responses"] != len(entries) for r in report):
@@ -1123,8 +1134,8 @@ def scrapy_row(
     idle_in_process = statistics.median(m.json_line()["seconds"] for m in idle) if idle else None
     startup_cpu = statistics.median(m.cpu_s for m in idle) if idle else 0.0
     return Row(
-        key="scrapy",
-        label="scrapy fetch-only",
+        key="scrapy" if mode == "fetch" else "scrapy_trafilatura",
+        label="scrapy fetch-only" if mode == "fetch" else "scrapy + trafilatura in callback",
         pages=len(entries),
         seconds=crawl_seconds(in_process, idle_in_process),
         peak_rss_mb=max(m.peak_tree_rss_mb for m in done),
@@ -1323,6 +1334,10 @@ def run_benchmark(
                 "trafilatura metadata",
                 lambda: trafilatura_row(server, page_dir, "metadata", work, plan),
             ),
+            (
+                "scrapy + trafilatura",
+                lambda: scrapy_row(server, entries, work, plan, "extract"),
+            ),
             ("newsfold workers=1", lambda: newsfold_row(server, entries, work, 1, plan)),
             ("newsfold workers=auto", lambda: newsfold_row(server, entries, work, 0, plan)),
         ]
@@ -1432,7 +1447,7 @@ def row_notes(row: dict[str, Any]) -> str:
     if row["startup_s"] is not None:
         notes.append(f"start-up {row['startup_s']:.1f} s excluded")
     wall = row["extra"].get("wall_s")
-    if row["key"] != "scrapy" and row["cpu_s"] is not None and wall:
+    if not row["key"].startswith("scrapy") and row["cpu_s"] is not None and wall:
         notes.append(f"{row['cpu_s'] / wall:.2f} cores busy")
     procs = row["extra"].get("per_process", [])
     workers = [p for p in procs if p["role"] == "pool worker"]

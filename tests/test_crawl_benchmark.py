@@ -10,7 +10,14 @@ from benchmarks import crawl
 
 PAGES = 30
 REAL_PAGES = 12
-ROW_KEYS = ["scrapy", "trafilatura_default", "trafilatura_metadata", "newsfold_w1", "newsfold_w0"]
+ROW_KEYS = [
+    "scrapy",
+    "trafilatura_default",
+    "trafilatura_metadata",
+    "scrapy_trafilatura",
+    "newsfold_w1",
+    "newsfold_w0",
+]
 
 
 def test_crawl_benchmark_runs_and_stores_every_page(tmp_path: Path) -> None:
