@@ -54,15 +54,26 @@ class Batcher:
     def ingest(
         self, folder: Folder, record: ArticleRecord, sighting: Sighting, fp: Fingerprint
     ) -> FoldResult:
+        """Fold one document into the batch; commit the batch when it is full."""
+        result = self.fold(folder, record, sighting, fp)
+        self.commit_if_full()
+        return result
+
+    def fold(
+        self, folder: Folder, record: ArticleRecord, sighting: Sighting, fp: Fingerprint
+    ) -> FoldResult:
         """Fold one document into the open batch, opening one when needed."""
         if not self.storage.batch_open:
             self.storage.begin_batch()
             self.opened = self.clock()
         result = ingest(self.storage, folder, record, sighting, fp)
         self.count += 1
+        return result
+
+    def commit_if_full(self) -> None:
+        """Commit a batch that holds ``items`` documents."""
         if self.count >= self.items:
             self.commit()
-        return result
 
     def commit_if_due(self) -> None:
         """Commit a batch that has been open ``seconds`` or longer."""
@@ -172,7 +183,7 @@ class StorePipeline:
         assert stats is not None
         record, sighting = to_record(item)
         try:
-            result = self.batcher.ingest(self.folder, record, sighting, item.fingerprint)
+            result = self.batcher.fold(self.folder, record, sighting, item.fingerprint)
         except StorageError as exc:
             stats.inc_value(f"newsfold/{item.source}/errors")
             raise DropItem(f"store: {exc}") from None
@@ -183,4 +194,5 @@ class StorePipeline:
         stats.inc_value(f"newsfold/{item.source}/{key}")
         if result.new_story:
             stats.inc_value(f"newsfold/{item.source}/stories")
+        self.commit(self.batcher.commit_if_full)
         return item

@@ -9,6 +9,8 @@ from contextlib import contextmanager
 from importlib import resources
 from typing import Any
 
+from storage.base import StorageError
+
 logger = logging.getLogger(__name__)
 
 Row = dict[str, Any]
@@ -150,12 +152,19 @@ class Database(abc.ABC):
         self.batch_open = True
 
     def close_batch(self, keep: bool = True) -> None:
-        """Commit (or drop) the open batch."""
+        """Commit (or drop) the open batch; a refused commit drops it and raises StorageError."""
         self.batch_open = False
-        if keep:
-            self.commit()
-        else:
+        if not keep:
             self.rollback()
+            return
+        try:
+            self.commit()
+        except Exception as exc:
+            try:
+                self.rollback()
+            except Exception:  # no transaction is left open, or no connection
+                logger.debug("%s: nothing to roll back after a refused commit", self.name)
+            raise StorageError(f"{self.name}: the batch could not be committed: {exc}") from None
 
     @contextmanager
     def reading(self) -> Iterator[None]:

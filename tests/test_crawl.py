@@ -19,10 +19,11 @@ def write_config(sites: DemoSites, path: Path) -> Path:
     """A user config crawling only the fixture publishers (on loopback), without delays.
 
     Conditional GET is off: the second run here checks that stored URLs are skipped, which needs
-    the feeds' full answers; tests/test_polite.py covers conditional GET.
+    the feeds' full answers; tests/test_polite.py covers conditional GET. Articles are committed
+    three at a time, so the checks below see a crawl of several batches.
     """
     lines = [
-        "[crawl]\ndownload_delay = 0\nextract_workers = 2\nretries = 1\n"
+        "[crawl]\ndownload_delay = 0\nextract_workers = 2\nretries = 1\ncommit_items = 3\n"
         'allow_networks = ["127.0.0.0/8"]\nconditional_get = false\n'
     ]
     for name, spec in sites.sources.items():

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -12,7 +13,7 @@ from benchmarks.storage import Doc, synthetic_corpus, to_record
 from config.schema import FoldConfig
 from pipelines.fold import Folder
 from pipelines.store import Batcher
-from storage import open_storage
+from storage import StorageError, open_storage
 from storage.sql import SQLStorage
 
 
@@ -161,3 +162,25 @@ def test_two_processes_folding_in_batches(store: SQLStorage, store_url: str) -> 
     assert store.count("articles") == len(docs) - len(copies)
     for copy in copies:
         assert assignments[copy.doc_id] == assignments[copy.copy_of or ""]
+
+
+def test_a_refused_commit_drops_the_batch_and_says_so(tmp_path: Path) -> None:
+    storage = open_storage(str(tmp_path / "refused.db"))
+    assert isinstance(storage, SQLStorage)
+    folder = Folder(FoldConfig())
+    docs = originals(3)
+    batcher = Batcher(storage, items=100, seconds=3600)
+    feed(batcher, folder, docs[0])
+    # A foreign key checked at commit time: the commit itself is refused.
+    storage.db.execute("PRAGMA defer_foreign_keys = ON")
+    storage.db.execute(
+        "INSERT INTO sightings (article_id, doc_id, url, site, first_seen, last_seen, "
+        "content_hash, word_count) VALUES (999, 'orphan', 'u', 's', 't', 't', 'h', 1)"
+    )
+    with pytest.raises(StorageError, match="the batch could not be committed"):
+        batcher.commit()
+    assert not storage.batch_open and counts(storage) == [0, 0, 0]
+    assert [feed(batcher, folder, d).kind for d in docs] == ["new"] * 3
+    batcher.commit()
+    assert storage.count("articles") == 3
+    storage.close()
