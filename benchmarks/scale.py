@@ -322,7 +322,7 @@ def cron_run(store: str, spawned: float, fold_docs: int, seed: int) -> dict[str,
         result: dict[str, Any] = {"startup_s": time.time() - spawned}
         if fold_docs:
             timed = TimedStorage(storage)
-            batcher = Batcher(timed, config.crawl.commit_items, config.crawl.commit_seconds)  # type: ignore[arg-type]
+            batcher = Batcher(timed, config.crawl.commit_items, config.crawl.commit_seconds)
             result.update(fold_all(timed, batcher, folder, news_docs(fold_docs, seed)))
     storage.close()
     return result

@@ -7,7 +7,9 @@ Usage: ``python benchmarks/storage.py [--docs N] [--export-articles N] [--postgr
   every 10th a syndicated copy of an earlier one with a credit line and its last sentence
   dropped; documents of one story share names, keywords and title words) goes through
   ``pipelines.store.ingest`` with ``pipelines.fold.Folder``, one transaction per document,
-  into a new SQLite file and a new PostgreSQL schema, in the same run. Fingerprints are
+  and again through ``pipelines.store.Batcher`` committing every 100 documents as a crawl does
+  (``crawl.commit_items``), each into a new SQLite file and a new PostgreSQL schema, in the
+  same run. Fingerprints are
   computed once beforehand, so the figure is the store's: the fold decision's reads and every
   write. Each store is checked afterwards: one sighting per document, one article per
   document that is not a copy.
@@ -38,6 +40,7 @@ from typing import Any
 SEED = 20261117
 DEFAULT_DOCS = 5000
 COPY_EVERY = 10
+BATCH = 100  # documents per commit in the batched rows, as crawl.commit_items defaults
 DEFAULT_EXPORT_ARTICLES = 100_000
 SENTENCES = 30
 EPOCH = datetime(2026, 9, 1, 6, 0, tzinfo=UTC)
@@ -111,22 +114,29 @@ def store_target(backend: str, folder: Path, server: str) -> Iterator[str]:
 # ---- insert + fold
 
 
-def bench_fold(url: str, docs: Sequence[Doc], fingerprints: Sequence[Any]) -> dict[str, Any]:
-    """Ingest every document into a new store; documents per second and a check of the result."""
+def bench_fold(
+    url: str, docs: Sequence[Doc], fingerprints: Sequence[Any], batch: int = 1
+) -> dict[str, Any]:
+    """Ingest every document into a new store, ``batch`` to a commit; docs/s and a check."""
     from config.schema import FoldConfig
     from pipelines.fold import Folder
-    from pipelines.store import ingest
+    from pipelines.store import Batcher, ingest
     from storage import open_storage
     from storage.sql import SQLStorage
 
     folder = Folder(FoldConfig())
     storage = open_storage(url)
     assert isinstance(storage, SQLStorage)
+    batcher = Batcher(storage, batch, seconds=3600)
     try:
         started = time.perf_counter()
         for doc, fp in zip(docs, fingerprints, strict=True):
             record, sighting = to_record(doc, fp)
-            ingest(storage, folder, record, sighting, fp)
+            if batch == 1:
+                ingest(storage, folder, record, sighting, fp)
+            else:
+                batcher.ingest(folder, record, sighting, fp)
+        batcher.commit()
         seconds = time.perf_counter() - started
         articles, sightings = storage.count("articles"), storage.count("sightings")
         stories = storage.count("stories")
@@ -296,10 +306,19 @@ def run(docs_count: int, export_articles: int, server: str) -> dict[str, Any]:
     with tempfile.TemporaryDirectory(prefix="nfbench-") as tmp:
         folder = Path(tmp)
         for backend in ("sqlite", "postgresql"):
-            label = f"insert+fold ({docs_count:,} docs, {COPY_EVERY}% copies)"
-            rows.append(
-                measure(backend, label, folder, server, lambda u: bench_fold(u, docs, fingerprints))
-            )
+            for batch in (1, BATCH):
+                label = f"insert+fold ({docs_count:,} docs, {COPY_EVERY}% copies), " + (
+                    "a commit each" if batch == 1 else f"a commit per {batch}"
+                )
+                rows.append(
+                    measure(
+                        backend,
+                        label,
+                        folder,
+                        server,
+                        lambda u, b=batch: bench_fold(u, docs, fingerprints, b),
+                    )
+                )
         for backend in ("sqlite", "postgresql"):
             rows.extend(export_rows(backend, folder, server, export_articles))
     return {

@@ -13,7 +13,7 @@ from config.schema import NewsfoldConfig
 from crawler.context import RunContext
 from crawler.settings import scrapy_settings
 from crawler.spiders.news import NewsSpider
-from storage.base import Storage
+from storage.base import Storage, StorageError
 
 logger = logging.getLogger(__name__)
 
@@ -68,8 +68,18 @@ def run_crawl(
         if stats.get("finish_reason") not in (None, "finished") and status == "completed":
             status, message = "interrupted", f"finished: {stats['finish_reason']}"
         counts = collect_counts(stats, list(sources))
+        if storage.batch_open:  # the crawl ended without closing its store stage
+            keep_batch(storage)
         storage.finish_run(run_id, status, counts, message)
     return RunSummary(run_id, status, counts, message)
+
+
+def keep_batch(storage: Storage) -> None:
+    """Commit the articles of a batch left open: each of them is whole."""
+    try:
+        storage.end_batch()
+    except StorageError as exc:
+        logger.error("the last batch of articles is lost, its pages are fetched again: %s", exc)
 
 
 def collect_counts(stats: dict[str, Any], sources: Sequence[str]) -> dict[str, dict[str, int]]:
