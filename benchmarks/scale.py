@@ -600,11 +600,15 @@ def kept_folder(keep: Path | None) -> Iterator[Path]:
 def measure_size(plan: Plan, folder: Path, n: int) -> dict[str, Any]:
     """Build (or reuse) the store of ``n`` articles and measure cron runs against it."""
     path, build_s, reused = ensure_store(folder, n, plan.seed)
+    # A store just built or copied is still being written back to disk by the kernel (GBs at
+    # 1M): flushed first, so that writeback does not run during the timed steps.
+    os.sync()
     log(f"{n:,}: start-up x{plan.repeats}, then folding {plan.fold_docs} articles")
     starts = [cron_child(path, 0, plan.seed)["startup_s"] for _ in range(plan.repeats)]
     scratch = path.with_name(path.name + ".scratch")
     remove_store(scratch)
     shutil.copyfile(path, scratch)
+    os.sync()
     try:
         fold = cron_child(scratch, plan.fold_docs, plan.seed + 1)
     finally:
