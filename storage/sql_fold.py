@@ -20,11 +20,16 @@ WIDEN_STORY = (
 )
 
 
-PROFILES_KEPT = 20_000  # ~3 story windows of articles; ~40 MB
+# Parsed term profiles kept per process: ~7.5 KB each with their JSON text, ~30 MB in all.
+PROFILES_KEPT = 4_000
 
 
 class TermCounts:
-    """Document frequencies this process has read, kept current with its own committed writes."""
+    """Document frequencies and term profiles this process has read.
+
+    Frequencies are kept current with the process's own committed writes; profiles never change
+    once an article is stored.
+    """
 
     # Story search reads ~600 frequencies per article, most of them read for an earlier article
     # of the run. Another process's additions show for the terms this one has not read yet.
@@ -130,7 +135,7 @@ class SQLFoldIndex(FoldIndex):
     def term_frequencies(self, terms: Sequence[str]) -> tuple[int, dict[str, int]]:
         total = int(self.db.scalar("SELECT value FROM counters WHERE name = 'articles'"))
         known = self.counts.df
-        missing = sorted(set(terms).difference(known))  # sorted: one statement text per set
+        missing = sorted(set(terms).difference(known))  # sorted: same terms, same statement
         if missing:
             match, args = self.db.any_of("term", missing)
             rows = self.db.fetchall(f"SELECT term, df FROM term_df WHERE {match}", args)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from config.schema import FoldConfig
@@ -10,6 +12,7 @@ from pipelines.store import ingest
 from storage import open_storage
 from storage.base import ArticleRecord, Sighting
 from storage.sql import SQLStorage
+from storage.sql_fold import PROFILES_KEPT, TermCounts
 
 BODY = (
     "Helix Labs has agreed to buy 24,000 accelerators from Corvid Systems in a deal worth about "
@@ -220,3 +223,14 @@ def test_word_grams_are_the_shingles_unhashed(text: str) -> None:
 
     tokens = words(text)
     assert {" ".join(gram).encode() for gram in gram_set(tokens, 5)} == shingles(tokens, 5)
+
+
+def test_term_profiles_are_parsed_once_and_kept_bounded() -> None:
+    counts = TermCounts()
+    stored = json.dumps({"Nvidia": 2.0, "~gpu": 0.5})
+    first = counts.profile(stored)
+    assert first == {"Nvidia": 2.0, "~gpu": 0.5} and counts.profile(stored) is first
+    assert counts.profile(json.dumps({"Nvidia": 1.0})) == {"Nvidia": 1.0}  # new text, new terms
+    for n in range(PROFILES_KEPT + 10):
+        counts.profile(json.dumps({f"t{n}": 1.0}))
+    assert len(counts.profiles) <= PROFILES_KEPT
