@@ -24,3 +24,4 @@ class ArticleItem:
     fingerprint: Any = None  # pipelines.features.Fingerprint
     line_keys: list[str] = field(default_factory=list)  # for the site learner
     result: Any = None  # pipelines.fold.FoldResult
+    lost: bool = False  # folded into a batch the store refused: not stored, not to be marked seen

@@ -54,7 +54,9 @@ class SeenUrls:
         return self.crawler.spider.context  # type: ignore[union-attr]
 
     def item_scraped(self, item: Any, response: Response) -> None:
-        """A stored, folded or re-seen article."""
+        """A stored, folded or re-seen article; one whose batch the store refused is retried."""
+        if item.lost:
+            return
         self.remember(item, response, item.result.kind if item.result is not None else "kept")
 
     def item_dropped(self, item: Any, response: Response, exception: Exception) -> None:

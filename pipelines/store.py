@@ -142,6 +142,7 @@ class StorePipeline:
         crawl = context.config.crawl
         self.batcher = Batcher(context.storage, crawl.commit_items, crawl.commit_seconds)
         self.timer: task.LoopingCall | None = None
+        self.pending: list[tuple[Any, str]] = []  # the open batch's items and their count keys
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> StorePipeline:
@@ -169,13 +170,29 @@ class StorePipeline:
         try:
             step()
         except StorageError as exc:
-            assert self.crawler.stats is not None
-            self.crawler.stats.inc_value("newsfold/store/lost_batches")
-            logger.error(
-                "store: a batch of articles could not be committed (%s); nothing of it is kept "
-                "and the next run fetches its pages again",
-                exc,
-            )
+            self.lose_pending(exc)
+            return
+        if not self.context.storage.batch_open:
+            self.pending.clear()
+
+    def lose_pending(self, exc: StorageError) -> None:
+        """Mark the refused batch's items lost (so they are not remembered as seen), recount."""
+        stats = self.crawler.stats
+        assert stats is not None
+        stats.inc_value("newsfold/store/lost_batches")
+        for item, key in self.pending:
+            item.lost = True
+            stats.inc_value(f"newsfold/{item.source}/{key}", -1)
+            if item.result.new_story:
+                stats.inc_value(f"newsfold/{item.source}/stories", -1)
+            stats.inc_value(f"newsfold/{item.source}/errors")
+        logger.error(
+            "store: a batch of %d articles could not be committed (%s); none of it is kept and "
+            "the next run fetches its pages again",
+            len(self.pending),
+            exc,
+        )
+        self.pending.clear()
 
     def process_item(self, item: Any) -> Any:
         """Fold and store the item."""
@@ -194,5 +211,6 @@ class StorePipeline:
         stats.inc_value(f"newsfold/{item.source}/{key}")
         if result.new_story:
             stats.inc_value(f"newsfold/{item.source}/stories")
+        self.pending.append((item, key))
         self.commit(self.batcher.commit_if_full)
         return item

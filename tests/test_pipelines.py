@@ -12,11 +12,13 @@ from pathlib import Path
 import pytest
 from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem
+from scrapy.http import HtmlResponse, Request
 from scrapy.utils.test import get_crawler
 
 from config.loader import load_config
 from crawler.context import RunContext
 from crawler.items import ArticleItem
+from crawler.seen import SeenUrls
 from crawler.settings import scrapy_settings
 from crawler.spiders.news import NewsSpider
 from pipelines.clean import CleanPipeline
@@ -145,6 +147,32 @@ def test_fold_and_store_write_one_article_then_a_sighting(crawler: Crawler) -> N
     storage = crawler.spider.context.storage  # type: ignore[union-attr]
     assert storage.count("articles") == 1 and storage.count("sightings") == 2
     assert crawler.stats is not None and crawler.stats.get_value("newsfold/ledger/copies") == 1
+
+
+def test_a_batch_the_store_refuses_is_neither_stored_nor_marked_seen(crawler: Crawler) -> None:
+    fold, store = FoldPipeline.from_crawler(crawler), StorePipeline.from_crawler(crawler)
+    clean, relevance = CleanPipeline.from_crawler(crawler), RelevancePipeline.from_crawler(crawler)
+    seen = SeenUrls.from_crawler(crawler)
+    item = store.process_item(
+        fold.process_item(relevance.process_item(clean.process_item(_extracted(crawler))))
+    )
+    storage = crawler.spider.context.storage  # type: ignore[union-attr]
+    assert item.result.kind == "new" and storage.batch_open  # waits in the open batch
+    # A foreign key checked only at commit time: the batch's commit is refused.
+    storage.db.execute("PRAGMA defer_foreign_keys = ON")
+    storage.db.execute(
+        "INSERT INTO sightings (article_id, doc_id, url, site, first_seen, last_seen, "
+        "content_hash, word_count) VALUES (999, 'orphan', 'u', 's', 't', 't', 'h', 1)"
+    )
+    store.close_spider()
+    seen.item_scraped(item, HtmlResponse(item.url, body=b"", request=Request(item.url)))
+    assert item.lost and not storage.batch_open
+    assert storage.count("articles") == 0 and storage.count("seen_urls") == 0
+    stats = crawler.stats
+    assert stats is not None and stats.get_value("newsfold/store/lost_batches") == 1
+    assert stats.get_value("newsfold/ledger/stored") == 0
+    assert stats.get_value("newsfold/ledger/stories") == 0
+    assert stats.get_value("newsfold/ledger/errors") == 1
 
 
 HOUSE_LINE = "The Circuit Ledger is read by 40,000 engineers in 30 countries every week."
