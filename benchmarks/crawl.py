@@ -789,9 +789,10 @@ def bare_scrapy_settings() -> dict[str, Any]:
 def scrapy_child(url_file: str, mode: str = "fetch") -> None:
     """Fetch every URL in the file; ``extract``: call trafilatura in the callback (child entry)."""
     import scrapy
-    import trafilatura
     from scrapy.crawler import CrawlerProcess
 
+    if mode == "extract":  # the fetch-only row's memory and start-up stay Scrapy's own
+        import trafilatura
     urls = Path(url_file).read_text(encoding="utf-8").split()
 
     class FetchOnly(scrapy.Spider):

@@ -273,10 +273,7 @@ def story_score(a: dict[str, float], b: dict[str, float], idf: dict[str, float])
 
 def profile_vector(terms: dict[str, float], idf: dict[str, float]) -> dict[str, float]:
     """A profile's weights: rarity times the square root of its count."""
-    return {
-        term: (0.1 if term in DOMAIN_COMMON else 1.0) * idf.get(term, 1.0) * math.sqrt(count)
-        for term, count in terms.items()
-    }
+    return scaled_vector(terms, term_scales({term: idf.get(term, 1.0) for term in terms}))
 
 
 def term_scales(idf: dict[str, float]) -> dict[str, float]:
@@ -285,7 +282,7 @@ def term_scales(idf: dict[str, float]) -> dict[str, float]:
 
 
 def scaled_vector(terms: dict[str, float], scale: dict[str, float]) -> dict[str, float]:
-    """``profile_vector`` for terms whose scale is known: the same values, one lookup a term."""
+    """Each term's scale times the square root of its count."""
     sqrt = math.sqrt
     return {term: scale[term] * sqrt(count) for term, count in terms.items()}
 

@@ -80,12 +80,11 @@ class Batcher:
         if self.storage.batch_open and self.clock() - self.opened >= self.seconds:
             self.commit()
 
-    def commit(self) -> int:
-        """Commit the open batch; return how many documents it held."""
-        count, self.count = self.count, 0
+    def commit(self) -> None:
+        """Commit the open batch."""
+        self.count = 0
         if self.storage.batch_open:
             self.storage.end_batch()
-        return count
 
 
 def to_record(item: Any) -> tuple[ArticleRecord, Sighting]:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import ExitStack
 from pathlib import Path
 
@@ -54,3 +54,18 @@ def store(store_url: str) -> Iterator[SQLStorage]:
     assert isinstance(storage, SQLStorage)
     yield storage
     storage.close()
+
+
+def _refuse_commit(storage: SQLStorage) -> None:
+    """Make the open SQLite batch's COMMIT fail: a foreign key checked only at commit time."""
+    storage.db.execute("PRAGMA defer_foreign_keys = ON")
+    storage.db.execute(
+        "INSERT INTO sightings (article_id, doc_id, url, site, first_seen, last_seen, "
+        "content_hash, word_count) VALUES (999, 'orphan', 'u', 's', 't', 't', 'h', 1)"
+    )
+
+
+@pytest.fixture
+def refuse_commit() -> Callable[[SQLStorage], None]:
+    """A function that makes a store's open batch fail at COMMIT (SQLite)."""
+    return _refuse_commit

@@ -6,7 +6,7 @@ import asyncio
 import json
 import os
 import signal
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -149,7 +149,9 @@ def test_fold_and_store_write_one_article_then_a_sighting(crawler: Crawler) -> N
     assert crawler.stats is not None and crawler.stats.get_value("newsfold/ledger/copies") == 1
 
 
-def test_a_batch_the_store_refuses_is_neither_stored_nor_marked_seen(crawler: Crawler) -> None:
+def test_a_batch_the_store_refuses_is_neither_stored_nor_marked_seen(
+    crawler: Crawler, refuse_commit: Callable[[SQLiteStorage], None]
+) -> None:
     fold, store = FoldPipeline.from_crawler(crawler), StorePipeline.from_crawler(crawler)
     clean, relevance = CleanPipeline.from_crawler(crawler), RelevancePipeline.from_crawler(crawler)
     seen = SeenUrls.from_crawler(crawler)
@@ -158,12 +160,7 @@ def test_a_batch_the_store_refuses_is_neither_stored_nor_marked_seen(crawler: Cr
     )
     storage = crawler.spider.context.storage  # type: ignore[union-attr]
     assert item.result.kind == "new" and storage.batch_open  # waits in the open batch
-    # A foreign key checked only at commit time: the batch's commit is refused.
-    storage.db.execute("PRAGMA defer_foreign_keys = ON")
-    storage.db.execute(
-        "INSERT INTO sightings (article_id, doc_id, url, site, first_seen, last_seen, "
-        "content_hash, word_count) VALUES (999, 'orphan', 'u', 's', 't', 't', 'h', 1)"
-    )
+    refuse_commit(storage)
     store.close_spider()
     seen.item_scraped(item, HtmlResponse(item.url, body=b"", request=Request(item.url)))
     assert item.lost and not storage.batch_open

@@ -23,7 +23,7 @@ from benchmarks.storage import Doc, synthetic_corpus, to_record
 from config.schema import FoldConfig
 from crawler.demo import DemoSites
 from pipelines.fold import Folder, FoldResult
-from pipelines.store import ingest
+from pipelines.store import Batcher, ingest
 from storage import StorageError, StoreLocked, open_storage
 from storage.base import EntryState
 from storage.database import load_migrations
@@ -360,23 +360,32 @@ def test_run_lock_refuses_a_second_holder(store: SQLStorage, store_url: str) -> 
         other.close()
 
 
-def _fold_all(url: str, order: str, barrier: Any) -> None:
-    """One writer process: fold the shared corpus in the given order."""
+def _fold_all(url: str, order: str, barrier: Any, batch: int) -> None:
+    """One writer process: fold the shared corpus in the given order, ``batch`` to a commit."""
     docs = synthetic_corpus(200)
     storage = open_storage(url)
     assert isinstance(storage, SQLStorage)
     folder = Folder(FoldConfig())
+    batcher = Batcher(storage, items=batch, seconds=3600)
     barrier.wait(timeout=60)
     for doc in docs if order == "forward" else docs[::-1]:
-        put(storage, folder, doc)
+        if batch == 1:
+            put(storage, folder, doc)
+        else:
+            fp = folder.fingerprinter.fingerprint(doc.text, doc.title)
+            batcher.ingest(folder, *to_record(doc, fp), fp)
+    batcher.commit()
     storage.close()
 
 
-def test_two_processes_folding_the_same_documents(store: SQLStorage, store_url: str) -> None:
+@pytest.mark.parametrize("batch", [1, 7])
+def test_two_processes_folding_the_same_documents(
+    store: SQLStorage, store_url: str, batch: int
+) -> None:
     context = multiprocessing.get_context("spawn")
     barrier = context.Barrier(2)
     workers = [
-        context.Process(target=_fold_all, args=(store_url, order, barrier))
+        context.Process(target=_fold_all, args=(store_url, order, barrier, batch))
         for order in ("forward", "backward")
     ]
     for worker in workers:

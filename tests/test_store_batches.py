@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -129,54 +130,16 @@ def test_a_process_dying_mid_batch_leaves_nothing(store: SQLStorage, store_url: 
     assert store.count("articles") == 5
 
 
-def _fold_in_batches(url: str, order: str, barrier: Any) -> None:
-    """One writer process folding the shared corpus in batches of 7."""
-    docs = synthetic_corpus(120)
-    storage = open_storage(url)
-    assert isinstance(storage, SQLStorage)
-    folder = Folder(FoldConfig())
-    batcher = Batcher(storage, items=7, seconds=3600)
-    barrier.wait(timeout=60)
-    for doc in docs if order == "forward" else docs[::-1]:
-        feed(batcher, folder, doc)
-    batcher.commit()
-    storage.close()
-
-
-def test_two_processes_folding_in_batches(store: SQLStorage, store_url: str) -> None:
-    context = multiprocessing.get_context("spawn")
-    barrier = context.Barrier(2)
-    workers = [
-        context.Process(target=_fold_in_batches, args=(store_url, order, barrier))
-        for order in ("forward", "backward")
-    ]
-    for worker in workers:
-        worker.start()
-    for worker in workers:
-        worker.join(timeout=300)
-    assert [w.exitcode for w in workers] == [0, 0]
-    docs = synthetic_corpus(120)
-    copies = [d for d in docs if d.copy_of]
-    assignments = {doc: art for doc, art, _, _ in store.doc_assignments()}
-    assert sorted(assignments) == sorted(d.doc_id for d in docs)
-    assert store.count("articles") == len(docs) - len(copies)
-    for copy in copies:
-        assert assignments[copy.doc_id] == assignments[copy.copy_of or ""]
-
-
-def test_a_refused_commit_drops_the_batch_and_says_so(tmp_path: Path) -> None:
+def test_a_refused_commit_drops_the_batch_and_says_so(
+    tmp_path: Path, refuse_commit: Callable[[SQLStorage], None]
+) -> None:
     storage = open_storage(str(tmp_path / "refused.db"))
     assert isinstance(storage, SQLStorage)
     folder = Folder(FoldConfig())
     docs = originals(3)
     batcher = Batcher(storage, items=100, seconds=3600)
     feed(batcher, folder, docs[0])
-    # A foreign key checked at commit time: the commit itself is refused.
-    storage.db.execute("PRAGMA defer_foreign_keys = ON")
-    storage.db.execute(
-        "INSERT INTO sightings (article_id, doc_id, url, site, first_seen, last_seen, "
-        "content_hash, word_count) VALUES (999, 'orphan', 'u', 's', 't', 't', 'h', 1)"
-    )
+    refuse_commit(storage)
     with pytest.raises(StorageError, match="the batch could not be committed"):
         batcher.commit()
     assert not storage.batch_open and counts(storage) == [0, 0, 0]
