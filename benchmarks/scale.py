@@ -5,10 +5,10 @@ Usage: ``python benchmarks/scale.py [--sizes 10000,100000,1000000] [--keep DIR] 
 
 - **store**: N articles written straight into a SQLite store that ``open_storage`` made (every
   migration), laid out as ``SQLFoldIndex.add_article`` writes them: random MinHash values with
-  their 32 band keys and 16 lead-band keys from ``pipelines.features.band_keys``; 60 story terms
+  their 32 band keys and 16 lead-band keys from ``pipelines.features.band_keys``; 60 terms
   (40 names, 20 content words) drawn from a Zipf-like vocabulary whose head is what
-  ``salient_terms`` finds in generated AI-industry articles, counted into ``term_df``; texts of
-  2-5 KB; stories of two. A store grows by days, not by density: 1,000 articles a day (more than
+  ``salient_terms`` finds in generated AI-industry articles, counted into ``term_df``, the 24
+  that rank first by weight and rarity written as story postings; texts of 2-5 KB; stories of two. A store grows by days, not by density: 1,000 articles a day (more than
   the packaged sources publish), so 10k span 10 days, 1M 2.7 years, and the story window (±7 days)
   holds ~7,000 articles at every size. Big tables are filled in key order and indexed afterwards,
   so store size is a lower bound. ``--keep DIR`` reuses stores (pending migrations are applied
@@ -38,6 +38,7 @@ from __future__ import annotations
 import argparse
 import gc
 import json
+import math
 import os
 import random
 import shutil
@@ -59,7 +60,7 @@ import numpy as np
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 SEED = 20261201
-BUILD_VERSION = 3  # bump when the synthetic store changes, so kept stores are rebuilt
+BUILD_VERSION = 4  # bump when the synthetic store changes, so kept stores are rebuilt
 SIZES = (10_000, 100_000, 1_000_000)
 PER_DAY = 1000
 END = datetime(2026, 1, 1, tzinfo=UTC)  # the newest stored article
@@ -182,7 +183,9 @@ def build_store(path: Path, n: int, seed: int) -> None:
     for name, _ in indexes:
         conn.execute(f"DROP INDEX {name}")
     conn.execute("CREATE TEMP TABLE stage_bands (key INTEGER, article_id INTEGER)")
-    conn.execute("CREATE TEMP TABLE stage_terms (term TEXT, article_id INTEGER, time_key TEXT)")
+    conn.execute(
+        "CREATE TEMP TABLE stage_terms (term TEXT, article_id INTEGER, time_key TEXT, weight REAL)"
+    )
     pools = term_pools(seed)
     texts = [generated(seed, SAMPLE + k)[1] for k in range(100)]
     rng = np.random.default_rng(seed)
@@ -192,13 +195,10 @@ def build_store(path: Path, n: int, seed: int) -> None:
             log(f"  {start:,} articles written")
     with phase("band keys and story terms in key order"):
         conn.execute("INSERT INTO lsh_bands SELECT * FROM stage_bands ORDER BY key, article_id")
-        conn.execute(
-            "INSERT INTO story_terms (term, article_id, time_key) "
-            "SELECT * FROM stage_terms ORDER BY term, time_key, article_id"
-        )
+        conn.execute("INSERT INTO term_df SELECT term, COUNT(*) FROM stage_terms GROUP BY term")
+        write_postings(conn, n)
         conn.execute("DROP TABLE stage_bands")
         conn.execute("DROP TABLE stage_terms")
-        conn.execute("INSERT INTO term_df SELECT term, COUNT(*) FROM story_terms GROUP BY term")
     conn.execute(
         "INSERT INTO stories (id, title, first_published, last_published, created, updated) "
         "SELECT story_id, 'Stored story ' || story_id, MIN(time_key), MAX(time_key), "
@@ -211,6 +211,29 @@ def build_store(path: Path, n: int, seed: int) -> None:
     conn.execute("COMMIT")
     conn.execute("PRAGMA journal_mode=WAL")
     conn.close()
+
+
+def write_postings(conn: Any, n: int) -> None:
+    """Each article's story postings: the terms a query could use, ranked as ``Folder`` ranks."""
+    from pipelines.features import DOMAIN_COMMON
+    from pipelines.fold import STORY_INDEX_TERMS
+
+    rarity = [
+        (term, (math.log((n + 2) / (df + 1)) + 1.0))
+        for term, df in conn.execute("SELECT term, df FROM term_df")
+        if term not in DOMAIN_COMMON
+    ]
+    conn.execute("CREATE TEMP TABLE rarity (term TEXT PRIMARY KEY, idf REAL)")
+    conn.executemany("INSERT INTO rarity VALUES (?, ?)", rarity)
+    conn.execute(
+        "INSERT INTO story_terms (term, article_id, time_key) SELECT term, article_id, time_key "
+        "FROM (SELECT s.term, s.article_id, s.time_key, ROW_NUMBER() OVER (PARTITION BY "
+        "s.article_id ORDER BY s.weight * r.idf DESC, s.term) AS rank "
+        "FROM stage_terms s JOIN rarity r USING (term)) "
+        "WHERE rank <= ? ORDER BY term, time_key, article_id",
+        (STORY_INDEX_TERMS,),
+    )
+    conn.execute("DROP TABLE rarity")
 
 
 def write_batch(
@@ -228,7 +251,7 @@ def write_batch(
     articles: list[tuple[Any, ...]] = []
     sightings: list[tuple[Any, ...]] = []
     bands: list[tuple[int, int]] = []
-    terms: list[tuple[str, int, str]] = []
+    terms: list[tuple[str, int, str, float]] = []
     for row, i in enumerate(ids):
         aid, when, site = i + 1, time_key(i, n), f"site{i % 400}.example"
         text = texts[i % len(texts)][: lengths[row]]
@@ -245,7 +268,7 @@ def write_batch(
         )  # fmt: skip
         sightings.append((aid, url, url, site, "scale", when, when, when, digest, words_n))
         bands.extend((key, aid) for key in keys)
-        terms.extend((term, aid, when) for term in profile)
+        terms.extend((term, aid, when, weight) for term, weight in profile.items())
     conn.executemany(
         "INSERT INTO articles (id, url, original_doc, site, title, published, fetched, text, "
         "content_hash, minhash, shingle_count, word_count, terms, story_id, time_key, updated, "
@@ -258,7 +281,7 @@ def write_batch(
         sightings,
     )
     conn.executemany("INSERT INTO stage_bands VALUES (?, ?)", bands)
-    conn.executemany("INSERT INTO stage_terms VALUES (?, ?, ?)", terms)
+    conn.executemany("INSERT INTO stage_terms VALUES (?, ?, ?, ?)", terms)
 
 
 @contextmanager

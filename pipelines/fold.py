@@ -29,6 +29,9 @@ from storage.times import shift
 logger = logging.getLogger(__name__)
 
 STORY_QUERY_TERMS = 12
+# An article's postings: its terms that could head another article's query, ranked as queries are
+# ranked; twice the query's length, so a rewrite's query meets them while rarities drift.
+STORY_INDEX_TERMS = 2 * STORY_QUERY_TERMS
 # Estimated Jaccard this close above the threshold is checked on the texts themselves.
 BORDERLINE = 0.1
 # Articles sharing an opening with a text that matched nothing else, read to check for a teaser.
@@ -99,11 +102,11 @@ class Folder:
         if matches:
             return self._add_copy(index, matches, record, sighting, fp)
         time_key = sighting.published or sighting.seen_at
-        story_id, score = self._find_story(index, fp, time_key)
+        story_id, score, postings = self._find_story(index, fp, time_key)
         new_story = story_id is None
         if story_id is None:
             story_id = index.new_story(record.title, time_key)
-        article_id = index.add_article(record, fp, story_id, sighting)
+        article_id = index.add_article(record, fp, story_id, sighting, postings)
         index.join_story(article_id, story_id, time_key)
         return FoldResult("new", article_id, story_id, new_story, score)
 
@@ -213,8 +216,8 @@ class Folder:
 
     def _find_story(
         self, index: FoldIndex, fp: Fingerprint, time_key: str
-    ) -> tuple[int | None, float]:
-        """The story whose articles share this one's salient terms within the window."""
+    ) -> tuple[int | None, float, list[str]]:
+        """The story sharing this article's salient terms within the window; its own postings."""
         # The query is the terms that weigh most once rarity counts: common terms would bring
         # back long posting lists and little evidence.
         total, df = index.term_frequencies(list(fp.terms))
@@ -230,8 +233,9 @@ class Folder:
             shift(time_key, window),
             STORY_CANDIDATES,
         )
+        postings = ranked[:STORY_INDEX_TERMS]
         if not candidates:
-            return None, 0.0
+            return None, 0.0, postings
         rest = set().union(*(c.terms for c in candidates)) - idf.keys()
         if rest:
             _, more = index.term_frequencies(list(rest))
@@ -241,9 +245,9 @@ class Folder:
         scored = [(cosine(wanted, scaled_vector(c.terms, scale)), c) for c in candidates]
         matched = [(s, c) for s, c in scored if s >= self.config.story_threshold and c.story_id]
         if not matched:
-            return None, max(s for s, _ in scored)
+            return None, max(s for s, _ in scored), postings
         story_id = self._merge_story_set(index, {c.story_id for _, c in matched if c.story_id})
-        return story_id, max(s for s, _ in matched)
+        return story_id, max(s for s, _ in matched), postings
 
     @staticmethod
     def _merge_story_set(index: FoldIndex, stories: set[int]) -> int | None:

@@ -118,9 +118,15 @@ class FoldIndex(abc.ABC):
 
     @abc.abstractmethod
     def add_article(
-        self, record: ArticleRecord, fingerprint: Any, story_id: int, sighting: Sighting
+        self,
+        record: ArticleRecord,
+        fingerprint: Any,
+        story_id: int,
+        sighting: Sighting,
+        postings: Sequence[str],
     ) -> int:
-        """Insert a new article with its first sighting, bands and terms; return its id."""
+        """Insert a new article with its first sighting, bands and terms (``postings`` of them
+        indexed for story search); return its id."""
 
     @abc.abstractmethod
     def add_sighting(self, article_id: int, sighting: Sighting, band_keys: Sequence[int]) -> None:

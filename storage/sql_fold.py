@@ -143,7 +143,12 @@ class SQLFoldIndex(FoldIndex):
         return total, {term: known[term] for term in terms}
 
     def add_article(
-        self, record: ArticleRecord, fingerprint: Any, story_id: int, sighting: Sighting
+        self,
+        record: ArticleRecord,
+        fingerprint: Any,
+        story_id: int,
+        sighting: Sighting,
+        postings: Sequence[str],
     ) -> int:
         time_key = sighting.published or sighting.seen_at
         article_id = self.db.insert(
@@ -184,14 +189,15 @@ class SQLFoldIndex(FoldIndex):
         self.db.execute("UPDATE counters SET value = value + 1 WHERE name = 'articles'")
         self._insert_sighting(article_id, sighting)
         self._insert_bands(article_id, fingerprint.index_keys)
+        if postings:
+            self.db.execute(
+                f"INSERT INTO story_terms (term, article_id, time_key) VALUES "
+                f"{values(3, len(postings))} ON CONFLICT DO NOTHING",
+                [v for term in postings for v in (term, article_id, time_key)],
+            )
         terms = list(fingerprint.terms)
         self.added += terms
         if terms:
-            self.db.execute(
-                f"INSERT INTO story_terms (term, article_id, time_key) VALUES "
-                f"{values(3, len(terms))} ON CONFLICT DO NOTHING",
-                [v for term in terms for v in (term, article_id, time_key)],
-            )
             self.db.execute(
                 f"INSERT INTO term_df (term, df) VALUES {values(2, len(terms))} "
                 "ON CONFLICT (term) DO UPDATE SET df = term_df.df + 1",
@@ -344,8 +350,8 @@ class SQLFoldIndex(FoldIndex):
             self.db.execute(
                 "UPDATE revisions SET article_id = ? WHERE article_id = ?", (keep, other)
             )
-            for table in ("lsh_bands", "story_terms"):
-                self.db.execute(f"DELETE FROM {table} WHERE article_id = ?", (other,))
+            self.db.execute("DELETE FROM lsh_bands WHERE article_id = ?", (other,))
+            self._drop_postings(other)
             self.db.execute("DELETE FROM articles WHERE id = ?", (other,))
         self.db.execute(
             "UPDATE counters SET value = value - ? WHERE name = 'articles'", (len(others),)
@@ -355,6 +361,17 @@ class SQLFoldIndex(FoldIndex):
             "UPDATE articles SET merged_ids = ? WHERE id = ?", (json.dumps(sorted(merged)), keep)
         )
         self._changed(keep)
+
+    def _drop_postings(self, article_id: int) -> None:
+        """Delete an article's story postings, found by its terms and time (their key)."""
+        row = self.db.fetchone("SELECT terms, time_key FROM articles WHERE id = ?", (article_id,))
+        terms = list(json.loads(row["terms"])) if row and row["terms"] else []
+        if row and terms:
+            match, args = self.db.any_of("term", terms)
+            self.db.execute(
+                f"DELETE FROM story_terms WHERE {match} AND time_key = ? AND article_id = ?",
+                [*args, row["time_key"], article_id],
+            )
 
     def _merged_ids(self, article_id: int) -> list[int]:
         """The article ids already folded into an article."""

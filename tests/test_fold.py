@@ -7,7 +7,8 @@ import json
 import pytest
 
 from config.schema import FoldConfig
-from pipelines.fold import Folder, FoldResult
+from pipelines.features import DOMAIN_COMMON
+from pipelines.fold import STORY_INDEX_TERMS, Folder, FoldResult
 from pipelines.store import ingest
 from storage import open_storage
 from storage.base import ArticleRecord, Sighting
@@ -136,8 +137,26 @@ def test_bridging_copy_merges_two_articles(store: SQLStorage) -> None:
     assert bridge.kind == "copy"
     assert store.count("articles") == 1
     assert {art for _, art, _, _ in store.doc_assignments()} == {bridge.article_id}
-    bands = store.db.fetchall("SELECT DISTINCT article_id FROM lsh_bands")
-    assert [row["article_id"] for row in bands] == [bridge.article_id]
+    for table in ("lsh_bands", "story_terms"):
+        rows = store.db.fetchall(f"SELECT DISTINCT article_id FROM {table}")
+        assert [row["article_id"] for row in rows] == [bridge.article_id]
+
+
+def test_story_postings_are_the_terms_a_query_would_rank_first(
+    store: SQLStorage, folder: Folder
+) -> None:
+    """Each article's postings: at most STORY_INDEX_TERMS terms, none domain-common."""
+    result = fold(store, folder, "helix", BODY)
+    profile = json.loads(store.db.scalar("SELECT terms FROM articles"))
+    rows = store.db.fetchall(
+        "SELECT term FROM story_terms WHERE article_id = ?", (result.article_id,)
+    )
+    postings = {row["term"] for row in rows}
+    assert len(profile) > STORY_INDEX_TERMS == len(postings)
+    assert postings < set(profile) and not postings & DOMAIN_COMMON
+    # the first article of a store: every rarity is equal, so the heaviest terms are indexed
+    lightest = min(profile[t] for t in postings)
+    assert all(profile[t] <= lightest for t in set(profile) - postings - DOMAIN_COMMON)
 
 
 def test_same_document_again_changes_nothing(store: SQLStorage, folder: Folder) -> None:

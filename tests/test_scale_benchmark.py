@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import json
+import math
 import sqlite3
+from collections import Counter
 from pathlib import Path
 
 import numpy as np
 
 from benchmarks import scale
-from pipelines.features import band_keys
+from pipelines.features import DOMAIN_COMMON, band_keys
+from pipelines.fold import STORY_INDEX_TERMS
 
 STORED = 2000
 FOLDED = 50
@@ -37,6 +40,21 @@ def test_scale_benchmark_folds_copies_into_a_store_laid_out_as_folding_writes(
     assert scale.ensure_store(tmp_path, STORED, plan.seed) == (store, row["build_s"], True)
 
 
+def postings(conn: sqlite3.Connection, profile: dict[str, float]) -> list[str]:
+    """The terms folding would index of a profile, ranked by weight and the stored rarities."""
+    total = STORED + 2
+    idf = {
+        term: math.log(total / (conn.execute(
+            "SELECT df FROM term_df WHERE term = ?", (term,)
+        ).fetchone()[0] + 1)) + 1.0
+        for term in profile
+    }  # fmt: skip
+    ranked = sorted(
+        (t for t in profile if t not in DOMAIN_COMMON), key=lambda t: (-profile[t] * idf[t], t)
+    )
+    return ranked[:STORY_INDEX_TERMS]
+
+
 def check_layout(store: Path) -> None:
     """Band keys, story terms, document frequencies and times as folding would write them."""
     with sqlite3.connect(store) as conn:
@@ -48,7 +66,7 @@ def check_layout(store: Path) -> None:
             "articles": STORED,
             "sightings": STORED,
             "lsh_bands": STORED * 48,
-            "story_terms": STORED * 60,
+            "story_terms": STORED * STORY_INDEX_TERMS,
             "stories": STORED // 2,
         }
         for article_id in (1, STORED):
@@ -62,11 +80,12 @@ def check_layout(store: Path) -> None:
             stored = set(conn.execute(
                 "SELECT term, time_key FROM story_terms WHERE article_id = ?", (article_id,)
             ))  # fmt: skip
-            assert stored == {(term, when) for term in json.loads(terms)}
+            profile = json.loads(terms)
+            assert len(profile) == 60 and {when} == {at for _, at in stored}
+            assert stored and {term for term, _ in stored} == set(postings(conn, profile))
         assert when == scale.END.strftime(scale.STAMP)
-        wrong_df = conn.execute(
-            "SELECT COUNT(*) FROM term_df d LEFT JOIN (SELECT term, COUNT(*) AS n "
-            "FROM story_terms GROUP BY term) s USING (term) WHERE s.n IS NOT d.df"
-        ).fetchone()[0]
-        assert wrong_df == 0
+        df: Counter[str] = Counter()
+        for (terms,) in conn.execute("SELECT terms FROM articles"):
+            df.update(list(json.loads(terms)))
+        assert dict(conn.execute("SELECT term, df FROM term_df")) == df
     conn.close()
