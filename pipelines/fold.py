@@ -236,14 +236,26 @@ class Folder:
         postings = ranked[:STORY_INDEX_TERMS]
         if not candidates:
             return None, 0.0, postings
-        rest = set().union(*(c.terms for c in candidates)) - idf.keys()
+        # A candidate's norm needs the rarity of all its terms; most candidates fall short of the
+        # threshold even against the least norm their terms allow, and are left unread.
+        threshold = self.config.story_threshold
+        known = term_scales(idf)
+        wanted = scaled_vector(fp.terms, known)
+        floor = rarity_floor(total)
+        near = [
+            c
+            for c in candidates
+            if cosine_bound(wanted, known, c.terms, floor) >= threshold - BOUND_MARGIN
+        ]
+        if not near:
+            return None, 0.0, postings
+        rest = set().union(*(c.terms for c in near)) - idf.keys()
         if rest:
             _, more = index.term_frequencies(list(rest))
             idf |= {t: math.log((total + 2) / (more.get(t, 0) + 1)) + 1.0 for t in rest}
         scale = term_scales(idf)
-        wanted = scaled_vector(fp.terms, scale)
-        scored = [(cosine(wanted, scaled_vector(c.terms, scale)), c) for c in candidates]
-        matched = [(s, c) for s, c in scored if s >= self.config.story_threshold and c.story_id]
+        scored = [(cosine(wanted, scaled_vector(c.terms, scale)), c) for c in near]
+        matched = [(s, c) for s, c in scored if s >= threshold and c.story_id]
         if not matched:
             return None, max(s for s, _ in scored), postings
         story_id = self._merge_story_set(index, {c.story_id for _, c in matched if c.story_id})
@@ -289,6 +301,44 @@ def scaled_vector(terms: dict[str, float], scale: dict[str, float]) -> dict[str,
     """Each term's scale times the square root of its count."""
     sqrt = math.sqrt
     return {term: scale[term] * sqrt(count) for term, count in terms.items()}
+
+
+# How far a frequency read in this transaction, or cached, may exceed the article count read in
+# it: other writers' commits and merges in between (10 % and 8 articles is far more than seen).
+RARITY_SLACK = (1.1, 8)
+# Rounding room between a bound and the cosine it bounds, computed in another order.
+BOUND_MARGIN = 1e-9
+
+
+def rarity_floor(total: int) -> float:
+    """A floor under any term's rarity weight while ``total`` articles are stored.
+
+    A term is in at most every article (absorbed articles give their terms back), so its
+    ``log((total + 2) / (df + 1)) + 1`` is at least this, with room for concurrent writers.
+    """
+    share, extra = RARITY_SLACK
+    return max(0.0, math.log((total + 2) / (share * total + extra + 2)) + 1.0)
+
+
+def cosine_bound(
+    wanted: dict[str, float], scale: dict[str, float], terms: dict[str, float], floor: float
+) -> float:
+    """An upper bound of the cosine of ``wanted`` and a profile whose own terms' rarity is unread.
+
+    Shared terms weigh what they will (``scale`` holds ``wanted``'s); every other term of the
+    profile adds at least its ``floor``-rarity weight to the profile's norm.
+    """
+    dot = mass = 0.0
+    for term, count in terms.items():
+        known = scale.get(term)
+        if known is None:
+            least = (0.1 if term in DOMAIN_COMMON else 1.0) * floor
+            mass += least * least * count
+        else:
+            dot += wanted[term] * known * math.sqrt(count)
+            mass += known * known * count
+    norm = math.sqrt(sum(v * v for v in wanted.values()) * mass)
+    return dot / norm if norm else 0.0
 
 
 def cosine(va: dict[str, float], vb: dict[str, float]) -> float:

@@ -93,7 +93,7 @@ class SQLStorage(Storage):
         index = SQLFoldIndex(self.db, self.term_counts)
         with self.db.writing():
             yield index
-        self.term_counts.committed(index.added)
+        self.term_counts.committed(index.added, index.removed)
 
     def begin_batch(self) -> None:
         """Let the writes that follow share one transaction, each still atomic by itself."""

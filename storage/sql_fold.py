@@ -50,11 +50,14 @@ class TermCounts:
             found = self.profiles[stored] = json.loads(stored)
         return found
 
-    def committed(self, added: Sequence[str]) -> None:
-        """Count the terms of articles a committed transaction added."""
+    def committed(self, added: Sequence[str], removed: Sequence[str] = ()) -> None:
+        """Count the terms of articles a committed transaction added, and of those it absorbed."""
         for term in added:
             if term in self.df:
                 self.df[term] += 1
+        for term in removed:
+            if term in self.df:
+                self.df[term] -= 1
         if len(self.df) > self.limit:
             self.df.clear()
 
@@ -70,6 +73,7 @@ class SQLFoldIndex(FoldIndex):
         self.db = db
         self.counts = counts or TermCounts()
         self.added: list[str] = []  # terms of the articles this transaction adds
+        self.removed: list[str] = []  # terms of the articles it absorbs into others
         self._change: int | None = None
 
     def _change_number(self) -> int:
@@ -135,7 +139,7 @@ class SQLFoldIndex(FoldIndex):
     def term_frequencies(self, terms: Sequence[str]) -> tuple[int, dict[str, int]]:
         total = int(self.db.scalar("SELECT value FROM counters WHERE name = 'articles'"))
         known = self.counts.df
-        missing = sorted(set(terms).difference(known))  # sorted: same terms, same statement
+        missing = list(set(terms).difference(known))
         if missing:
             match, args = self.db.any_of("term", missing)
             rows = self.db.fetchall(f"SELECT term, df FROM term_df WHERE {match}", args)
@@ -351,7 +355,7 @@ class SQLFoldIndex(FoldIndex):
                 "UPDATE revisions SET article_id = ? WHERE article_id = ?", (keep, other)
             )
             self.db.execute("DELETE FROM lsh_bands WHERE article_id = ?", (other,))
-            self._drop_postings(other)
+            self._forget_terms(other)
             self.db.execute("DELETE FROM articles WHERE id = ?", (other,))
         self.db.execute(
             "UPDATE counters SET value = value - ? WHERE name = 'articles'", (len(others),)
@@ -362,16 +366,19 @@ class SQLFoldIndex(FoldIndex):
         )
         self._changed(keep)
 
-    def _drop_postings(self, article_id: int) -> None:
-        """Delete an article's story postings, found by its terms and time (their key)."""
+    def _forget_terms(self, article_id: int) -> None:
+        """Take an absorbed article's terms out of story postings and document frequencies."""
         row = self.db.fetchone("SELECT terms, time_key FROM articles WHERE id = ?", (article_id,))
         terms = list(json.loads(row["terms"])) if row and row["terms"] else []
         if row and terms:
             match, args = self.db.any_of("term", terms)
+            # postings are found by their key: term, time, article
             self.db.execute(
                 f"DELETE FROM story_terms WHERE {match} AND time_key = ? AND article_id = ?",
                 [*args, row["time_key"], article_id],
             )
+            self.db.execute(f"UPDATE term_df SET df = df - 1 WHERE {match}", args)
+            self.removed += terms
 
     def _merged_ids(self, article_id: int) -> list[int]:
         """The article ids already folded into an article."""

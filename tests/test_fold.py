@@ -3,12 +3,24 @@
 from __future__ import annotations
 
 import json
+import math
+import random
 
 import pytest
 
 from config.schema import FoldConfig
 from pipelines.features import DOMAIN_COMMON
-from pipelines.fold import STORY_INDEX_TERMS, Folder, FoldResult
+from pipelines.fold import (
+    RARITY_SLACK,
+    STORY_INDEX_TERMS,
+    Folder,
+    FoldResult,
+    cosine,
+    cosine_bound,
+    rarity_floor,
+    scaled_vector,
+    term_scales,
+)
 from pipelines.store import ingest
 from storage import open_storage
 from storage.base import ArticleRecord, Sighting
@@ -140,6 +152,12 @@ def test_bridging_copy_merges_two_articles(store: SQLStorage) -> None:
     for table in ("lsh_bands", "story_terms"):
         rows = store.db.fetchall(f"SELECT DISTINCT article_id FROM {table}")
         assert [row["article_id"] for row in rows] == [bridge.article_id]
+    # the absorbed article gave its terms back: frequencies count the stored articles only
+    terms = json.loads(store.db.scalar("SELECT terms FROM articles"))
+    table = {r["term"]: r["df"] for r in store.db.fetchall("SELECT term, df FROM term_df")}
+    assert {t: n for t, n in table.items() if n} == dict.fromkeys(terms, 1)
+    assert store.term_counts is not None
+    assert all(table.get(t, 0) == n for t, n in store.term_counts.df.items())
 
 
 def test_story_postings_are_the_terms_a_query_would_rank_first(
@@ -253,3 +271,29 @@ def test_term_profiles_are_parsed_once_and_kept_bounded() -> None:
     for n in range(PROFILES_KEPT + 10):
         counts.profile(json.dumps({f"t{n}": 1.0}))
     assert len(counts.profiles) <= PROFILES_KEPT
+
+
+def test_the_story_bound_is_never_below_the_cosine_it_spares() -> None:
+    """Candidates are skipped on a bound; it must hold for any frequencies a store can hold."""
+    rng = random.Random(7)
+    vocabulary = [f"name {k}" for k in range(300)] + sorted(DOMAIN_COMMON)
+    spared = 0
+    for _ in range(2000):
+        total = rng.choice([0, 1, 5, 40, 1000, 10**6])
+        # a frequency is at most the article count, give or take the slack for other writers
+        df = {t: rng.randint(0, int(RARITY_SLACK[0] * total + RARITY_SLACK[1])) for t in vocabulary}
+        idf = {t: math.log((total + 2) / (df[t] + 1)) + 1.0 for t in vocabulary}
+        a, b = (
+            {
+                t: rng.choice([0.25, 0.5, 1.0, 3.0])
+                for t in rng.sample(vocabulary, rng.randint(1, 60))
+            }
+            for _ in range(2)
+        )
+        known = term_scales({t: idf[t] for t in a})
+        wanted = scaled_vector(a, known)
+        exact = cosine(wanted, scaled_vector(b, term_scales(idf)))
+        bound = cosine_bound(wanted, known, b, rarity_floor(total))
+        assert bound >= exact - 1e-12
+        spared += bound < 0.25
+    assert spared > 500  # the bound is tight enough to spare most unrelated profiles
