@@ -705,6 +705,18 @@ COLUMNS = (
 )
 
 
+def lsh_cells(lsh: dict[str, Any] | None) -> tuple[str, str, str]:
+    """The datasketch columns: measured, extrapolated (*) or, with no size at most LSH_MAX, none."""
+    if lsh is None:
+        return "—", "—", "—"
+    mark = " *" if lsh["extrapolated"] else ""
+    return (
+        f"{lsh['rebuild_s']:.1f}{mark}",
+        f"{lsh['index_mb']:,.0f}{mark}",
+        f"{lsh['query_us']:.0f}",
+    )
+
+
 def print_report(result: dict[str, Any]) -> None:
     """One table, one row per size, the targets under it."""
     from rich.console import Console
@@ -721,7 +733,7 @@ def print_report(result: dict[str, Any]) -> None:
         table.add_column(name, justify="right")
     first = result["rows"][0]["store_us"]
     for row in result["rows"]:
-        parts, lsh = row["parts_us"], row["lsh"]
+        parts = row["parts_us"]
         table.add_row(
             f"{row['n']:,}",
             f"{row['store_gb']:.2f}",
@@ -734,9 +746,7 @@ def print_report(result: dict[str, Any]) -> None:
             f"{parts['lookup'] + parts['python']:,.0f}",
             f"{row['fingerprint_us']:,.0f}",
             f"{row['copies_folded']}/{row['copies']}",
-            f"{lsh['rebuild_s']:.1f}" + (" *" if lsh["extrapolated"] else ""),
-            f"{lsh['index_mb']:,.0f}" + (" *" if lsh["extrapolated"] else ""),
-            f"{lsh['query_us']:.0f}",
+            *lsh_cells(row.get("lsh")),
         )
     console = Console(width=max(Console().width, 200))
     console.print(table)
