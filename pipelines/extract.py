@@ -250,7 +250,8 @@ class ExtractPipeline:
         from pipelines import prepare
 
         ctx = multiprocessing.get_context("forkserver")
-        ctx.set_forkserver_preload(["pipelines.prepare"])
+        # datasketch too: the fingerprinter imports it only when built, and each worker builds one.
+        ctx.set_forkserver_preload(["pipelines.prepare", "datasketch"])
         return ProcessPoolExecutor(
             self.workers, mp_context=ctx, initializer=prepare.start_worker, initargs=(self.config,)
         )

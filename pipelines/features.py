@@ -9,7 +9,6 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
 import numpy as np
-from datasketch import MinHash
 
 from config.schema import FoldConfig
 
@@ -105,6 +104,11 @@ class Fingerprinter:
     """Computes fingerprints with one fixed MinHash permutation set."""
 
     def __init__(self, config: FoldConfig) -> None:
+        # Imported here: datasketch imports SciPy for its LSH classes (~0.4 s), which a crawl's
+        # process spares when its extraction workers fingerprint.
+        from datasketch import MinHash
+
+        self._minhash = MinHash
         self.config = config
         self.rows = config.num_perm // config.bands
         template = MinHash(num_perm=config.num_perm, seed=config.seed, scheme=SCHEME)
@@ -117,7 +121,7 @@ class Fingerprinter:
         """Fingerprint a text (and its title, for salient terms)."""
         tokens = words(text)
         grams = shingles(tokens, self.config.shingle_size)
-        mh = MinHash(
+        mh = self._minhash(
             num_perm=self.config.num_perm,
             seed=self.config.seed,
             permutations=self._permutations,
@@ -141,7 +145,7 @@ class Fingerprinter:
         grams = shingles(tokens[:LEAD_WORDS], self.config.shingle_size)
         if len(tokens) < self.config.min_words or not grams:
             return ()
-        mh = MinHash(
+        mh = self._minhash(
             num_perm=self._lead_perm,
             seed=self.config.seed,
             permutations=self._lead_permutations,

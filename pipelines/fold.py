@@ -75,7 +75,11 @@ class Folder:
 
     def __init__(self, config: FoldConfig) -> None:
         self.config = config
-        self.fingerprinter = Fingerprinter(config)
+
+    @cached_property
+    def fingerprinter(self) -> Fingerprinter:
+        """The fingerprinter of this config, made when first needed."""
+        return Fingerprinter(self.config)
 
     @property
     def params(self) -> dict[str, Any]:
@@ -353,7 +357,7 @@ class FoldPipeline:
 
     def __init__(self, crawler: Any, folder: Folder) -> None:
         self.crawler = crawler
-        self.fingerprinter = folder.fingerprinter
+        self.folder = folder
 
     @classmethod
     def from_crawler(cls, crawler: Any) -> FoldPipeline:
@@ -366,5 +370,7 @@ class FoldPipeline:
     def process_item(self, item: Any) -> Any:
         """Attach the fingerprint, unless the extraction worker did."""
         if item.fingerprint is None:
-            item.fingerprint = self.fingerprinter.fingerprint(item.page.text, item.page.title)
+            item.fingerprint = self.folder.fingerprinter.fingerprint(
+                item.page.text, item.page.title
+            )
         return item
