@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import re
 import signal
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -24,7 +25,7 @@ from crawler.spiders.news import NewsSpider
 from pipelines.clean import CleanPipeline
 from pipelines.extract import ExtractPipeline, Page
 from pipelines.fold import FoldPipeline
-from pipelines.relevance import RelevancePipeline
+from pipelines.relevance import RelevancePipeline, RelevanceScorer
 from pipelines.store import StorePipeline
 from storage.sqlite import SQLiteStorage
 
@@ -131,6 +132,26 @@ def test_relevance_scores_and_drops_off_topic(crawler: Crawler) -> None:
         stage.process_item(recipe)
     storage = crawler.spider.context.storage  # type: ignore[union-attr]
     assert storage.count("offtopic") == 1 and storage.known_url(recipe.url)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "OPENAI and Anthropic raise; Nvidia H100 GPUs ship. Machine-Learning, AI-native, e.AI",
+        "large language models (LLMs) at NVIDIA: gpus, GPUs and GPUS; data centers in Lagos",
+        "The AI chip startup's funding round: generative ai, Generative AI, GENERATIVE-AI.",
+    ],
+)
+def test_relevance_matches_lexicon_terms_in_any_case(text: str) -> None:
+    """Lower-cased matching finds what a case-insensitive match of the lexicon finds."""
+    config = load_config().relevance
+    scorer = RelevanceScorer(config)
+    terms = "|".join(re.escape(t) for t in sorted(config.terms, key=len, reverse=True))
+    reference = re.compile(rf"(?<![\w.-])(?:{terms})(?![\w-])", re.IGNORECASE)
+    expected = [m.lower() for m in reference.findall(text)]
+    assert expected and scorer.pattern.findall(text.lower()) == expected
+    scored = scorer.score("", text)
+    assert sorted(scored.terms) == sorted(set(expected))
 
 
 def test_fold_and_store_write_one_article_then_a_sighting(crawler: Crawler) -> None:
