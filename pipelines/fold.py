@@ -37,6 +37,8 @@ BORDERLINE = 0.1
 # Articles sharing an opening with a text that matched nothing else, read to check for a teaser.
 TEASER_CANDIDATES = 5
 CANDIDATE_LIMIT = 50
+# Stored articles' words kept per process (~50 KB each): ~10 MB.
+WORDS_KEPT = 200
 # Articles sharing the most salient terms, scored for the story decision (each costs a cosine).
 STORY_CANDIDATES = 12
 
@@ -75,6 +77,9 @@ class Folder:
 
     def __init__(self, config: FoldConfig) -> None:
         self.config = config
+        # Stored articles' words by content hash, for the checks that read texts: in a crawl the
+        # same few articles that open alike are read again and again.
+        self.stored_words: dict[str, list[str]] = {}
 
     @cached_property
     def fingerprinter(self) -> Fingerprinter:
@@ -170,7 +175,7 @@ class Folder:
     def _exact_overlap(self, index: FoldIndex, cand: Candidate, text: Text) -> tuple[float, float]:
         """Exact Jaccard of two texts' shingle sets, and the share of the smaller in the larger."""
         a = text.grams
-        b = gram_set(words(index.article_text(cand.article_id)), self.config.shingle_size)
+        b = gram_set(self._words_of(index, cand), self.config.shingle_size)
         if not a or not b:
             return 0.0, 0.0
         shared = len(a & b)
@@ -178,11 +183,22 @@ class Folder:
 
     def _teaser_share(self, index: FoldIndex, cand: Candidate, text: Text) -> float:
         """How much of the shorter of two texts repeats the opening of the longer."""
-        other = words(index.article_text(cand.article_id))
+        other = self._words_of(index, cand)
         short, long = sorted((text.words, other), key=len)
         if len(short) < self.config.min_words:
             return 0.0
         return lead_contained(short, long, self.config.shingle_size)
+
+    def _words_of(self, index: FoldIndex, cand: Candidate) -> list[str]:
+        """A stored article's words, read once per process for each content hash."""
+        found = self.stored_words.get(cand.content_hash) if cand.content_hash else None
+        if found is None:
+            found = words(index.article_text(cand.article_id))
+            if cand.content_hash:
+                if len(self.stored_words) >= WORDS_KEPT:
+                    self.stored_words.clear()
+                self.stored_words[cand.content_hash] = found
+        return found
 
     def _add_copy(
         self,

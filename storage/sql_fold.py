@@ -10,7 +10,9 @@ from storage.base import ArticleRecord, Candidate, FoldIndex, Sighting
 from storage.database import Database, Row, values
 from storage.times import utcnow
 
-CANDIDATE_COLUMNS = "a.id, a.story_id, a.minhash, a.shingle_count, a.time_key, a.terms"
+CANDIDATE_COLUMNS = (
+    "a.id, a.story_id, a.minhash, a.shingle_count, a.time_key, a.terms, a.content_hash"
+)
 # Widen a story's bounds; CASE because SQLite's MIN/MAX and PostgreSQL's LEAST/GREATEST differ.
 WIDEN_STORY = (
     "UPDATE stories SET "
@@ -395,6 +397,7 @@ def _candidate(row: Row, terms: dict[str, float]) -> Candidate:
         shingle_count=row["shingle_count"],
         published=row["time_key"],
         terms=terms,
+        content_hash=row["content_hash"],
     )
 
 

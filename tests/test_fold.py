@@ -9,7 +9,7 @@ import random
 import pytest
 
 from config.schema import FoldConfig
-from pipelines.features import DOMAIN_COMMON
+from pipelines.features import DOMAIN_COMMON, words
 from pipelines.fold import (
     RARITY_SLACK,
     STORY_INDEX_TERMS,
@@ -297,3 +297,23 @@ def test_the_story_bound_is_never_below_the_cosine_it_spares() -> None:
         assert bound >= exact - 1e-12
         spared += bound < 0.25
     assert spared > 500  # the bound is tight enough to spare most unrelated profiles
+
+
+def test_stored_texts_are_tokenised_once_per_content_hash(
+    store: SQLStorage, folder: Folder
+) -> None:
+    """Teaser checks read a stored article's words once; a new elected text is read anew."""
+    full = fold(store, folder, "helix", BODY)
+    opening = " ".join(BODY.split()[:45])
+    first = fold(store, folder, "teaser-1", opening + " Continue reading at helix.example")
+    assert first.kind == "copy" and first.article_id == full.article_id
+    stored_hash = store.db.scalar("SELECT content_hash FROM articles")
+    assert folder.stored_words == {stored_hash: words(BODY)}
+    # the cached words serve the next check: the stored text is not read again
+    store.db.execute("UPDATE articles SET text = ''")
+    second = fold(store, folder, "teaser-2", opening + " Read the full story on helix.example")
+    assert second.kind == "copy" and second.article_id == full.article_id
+    # another text under the article (an earlier sighting elected) has another hash: read anew
+    store.db.execute("UPDATE articles SET text = ?, content_hash = 'other'", (BODY + " Updated.",))
+    fold(store, folder, "teaser-3", opening + " More at helix.example")
+    assert folder.stored_words["other"] == words(BODY + " Updated.")
