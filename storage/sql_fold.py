@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
+from functools import cached_property
 from typing import Any
 
 from storage.base import ArticleRecord, Candidate, FoldIndex, Sighting
@@ -78,6 +79,11 @@ class SQLFoldIndex(FoldIndex):
         self.removed: list[str] = []  # terms of the articles it absorbs into others
         self._change: int | None = None
 
+    @cached_property
+    def now(self) -> str:
+        """This transaction's time, stamped on every row it changes."""
+        return utcnow()
+
     def _change_number(self) -> int:
         """This transaction's change number; the counter row stays locked until commit."""
         if self._change is None:
@@ -92,7 +98,7 @@ class SQLFoldIndex(FoldIndex):
         """Stamp an article as changed by this transaction."""
         self.db.execute(
             "UPDATE articles SET change_seq = ?, updated = ? WHERE id = ?",
-            (self._change_number(), utcnow(), article_id),
+            (self._change_number(), self.now, article_id),
         )
 
     def sighting_by_doc(self, doc_id: str) -> tuple[int, str] | None:
@@ -188,7 +194,7 @@ class SQLFoldIndex(FoldIndex):
                 json.dumps(fingerprint.terms),
                 story_id,
                 time_key,
-                utcnow(),
+                self.now,
                 self._change_number(),
             ),
         )
@@ -310,7 +316,7 @@ class SQLFoldIndex(FoldIndex):
         return _sighting(row), {r["canonical_url"] for r in canon}
 
     def new_story(self, title: str, published: str) -> int:
-        now = utcnow()
+        now = self.now
         return self.db.insert(
             "INSERT INTO stories (title, first_published, last_published, created, updated) "
             "VALUES (?, ?, ?, ?, ?)",
@@ -320,13 +326,13 @@ class SQLFoldIndex(FoldIndex):
     def join_story(self, article_id: int, story_id: int, published: str) -> None:
         self.db.execute(
             "UPDATE articles SET story_id = ?, change_seq = ?, updated = ? WHERE id = ?",
-            (story_id, self._change_number(), utcnow(), article_id),
+            (story_id, self._change_number(), self.now, article_id),
         )
         self.join_story_bounds(story_id, published, published)
 
     def join_story_bounds(self, story_id: int, first: str, last: str) -> None:
         """Widen a story's time bounds."""
-        self.db.execute(WIDEN_STORY, (first, first, last, last, utcnow(), story_id))
+        self.db.execute(WIDEN_STORY, (first, first, last, last, self.now, story_id))
 
     def merge_stories(self, keep: int, others: Sequence[int]) -> None:
         for other in others:
@@ -335,7 +341,7 @@ class SQLFoldIndex(FoldIndex):
             )
             self.db.execute(
                 "UPDATE articles SET story_id = ?, change_seq = ?, updated = ? WHERE story_id = ?",
-                (keep, self._change_number(), utcnow(), other),
+                (keep, self._change_number(), self.now, other),
             )
             self.db.execute("DELETE FROM stories WHERE id = ?", (other,))
             if row:
