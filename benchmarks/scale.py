@@ -8,8 +8,9 @@ Usage: ``python benchmarks/scale.py [--sizes 10000,100000,1000000] [--keep DIR] 
   their 32 band keys and 16 lead-band keys from ``pipelines.features.band_keys``; 60 terms
   (40 names, 20 content words) drawn from a Zipf-like vocabulary whose head is what
   ``salient_terms`` finds in generated AI-industry articles, counted into ``term_df``, the 24
-  that rank first by weight and rarity written as story postings; texts of 2-5 KB; stories of two. A store grows by days, not by density: 1,000 articles a day (more than
-  the packaged sources publish), so 10k span 10 days, 1M 2.7 years, and the story window (±7 days)
+  that rank first by weight and rarity written as story postings; texts of 2-5 KB; stories of
+  two. A store grows by days, not by density: 1,000 articles a day (more than the packaged
+  sources publish), so 10k span 10 days, 1M 2.7 years, and the story window (±7 days)
   holds ~7,000 articles at every size. Big tables are filled in key order and indexed afterwards,
   so store size is a lower bound. ``--keep DIR`` reuses stores (pending migrations are applied
   before measuring).
