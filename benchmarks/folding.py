@@ -57,7 +57,7 @@ from benchmarks.scoring import default_benchdata_root
 from config.loader import load_config
 from pipelines.clean import Cleaner
 from pipelines.features import salient_terms
-from pipelines.fold import story_score
+from pipelines.fold import rarity, story_score
 
 LSH_THRESHOLDS = (0.5, 0.7)
 NUM_PERM = 128
@@ -447,7 +447,7 @@ def idf_of(profiles: Sequence[Mapping[str, float]]) -> dict[str, float]:
     """newsfold's idf, ``log((N + 2) / (df + 1)) + 1``, over a set of term profiles."""
     df = Counter(term for profile in profiles for term in profile)
     total = len(profiles)
-    return {term: math.log((total + 2) / (n + 1)) + 1.0 for term, n in df.items()}
+    return {term: rarity(total, n) for term, n in df.items()}
 
 
 def story_scores(

@@ -39,7 +39,6 @@ from __future__ import annotations
 import argparse
 import gc
 import json
-import math
 import os
 import random
 import shutil
@@ -217,15 +216,15 @@ def build_store(path: Path, n: int, seed: int) -> None:
 def write_postings(conn: Any, n: int) -> None:
     """Each article's story postings: the terms a query could use, ranked as ``Folder`` ranks."""
     from pipelines.features import DOMAIN_COMMON
-    from pipelines.fold import STORY_INDEX_TERMS
+    from pipelines.fold import STORY_INDEX_TERMS, rarity
 
-    rarity = [
-        (term, (math.log((n + 2) / (df + 1)) + 1.0))
+    weights = [
+        (term, rarity(n, df))
         for term, df in conn.execute("SELECT term, df FROM term_df")
         if term not in DOMAIN_COMMON
     ]
     conn.execute("CREATE TEMP TABLE rarity (term TEXT PRIMARY KEY, idf REAL)")
-    conn.executemany("INSERT INTO rarity VALUES (?, ?)", rarity)
+    conn.executemany("INSERT INTO rarity VALUES (?, ?)", weights)
     conn.execute(
         "INSERT INTO story_terms (term, article_id, time_key) SELECT term, article_id, time_key "
         "FROM (SELECT s.term, s.article_id, s.time_key, ROW_NUMBER() OVER (PARTITION BY "

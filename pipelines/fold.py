@@ -191,13 +191,13 @@ class Folder:
 
     def _words_of(self, index: FoldIndex, cand: Candidate) -> list[str]:
         """A stored article's words, read once per process for each content hash."""
-        found = self.stored_words.get(cand.content_hash) if cand.content_hash else None
+        found = self.stored_words.get(cand.content_hash)
         if found is None:
-            found = words(index.article_text(cand.article_id))
-            if cand.content_hash:
-                if len(self.stored_words) >= WORDS_KEPT:
-                    self.stored_words.clear()
-                self.stored_words[cand.content_hash] = found
+            if len(self.stored_words) >= WORDS_KEPT:
+                self.stored_words.clear()
+            found = self.stored_words[cand.content_hash] = words(
+                index.article_text(cand.article_id)
+            )
         return found
 
     def _add_copy(
@@ -241,11 +241,8 @@ class Folder:
         # The query is the terms that weigh most once rarity counts: common terms would bring
         # back long posting lists and little evidence.
         total, df = index.term_frequencies(list(fp.terms))
-        idf = {t: math.log((total + 2) / (df.get(t, 0) + 1)) + 1.0 for t in fp.terms}
-        ranked = sorted(
-            (t for t in fp.terms if t not in DOMAIN_COMMON),
-            key=lambda t: (-fp.terms[t] * idf[t], t),
-        )
+        idf = {t: rarity(total, df.get(t, 0)) for t in fp.terms}
+        ranked = query_ranking(fp.terms, idf)
         window = self.config.story_window_days
         candidates = index.story_candidates(
             ranked[:STORY_QUERY_TERMS],
@@ -269,11 +266,11 @@ class Folder:
         ]
         if not near:
             return None, 0.0, postings
+        scale = known
         rest = set().union(*(c.terms for c in near)) - idf.keys()
         if rest:
             _, more = index.term_frequencies(list(rest))
-            idf |= {t: math.log((total + 2) / (more.get(t, 0) + 1)) + 1.0 for t in rest}
-        scale = term_scales(idf)
+            scale = known | term_scales({t: rarity(total, more.get(t, 0)) for t in rest})
         scored = [(cosine(wanted, scaled_vector(c.terms, scale)), c) for c in near]
         matched = [(s, c) for s, c in scored if s >= threshold and c.story_id]
         if not matched:
@@ -299,6 +296,18 @@ def election_key(sighting: Sighting, canonical: set[str]) -> tuple[Any, ...]:
         sighting.url not in canonical,
         not sighting.wire_credit,
         -sighting.word_count,
+    )
+
+
+def rarity(total: int, df: float) -> float:
+    """A term's rarity weight (smoothed idf) when ``df`` of ``total`` articles carry it."""
+    return math.log((total + 2) / (df + 1)) + 1.0
+
+
+def query_ranking(terms: dict[str, float], idf: dict[str, float]) -> list[str]:
+    """The terms a story query may use, heaviest first once rarity counts."""
+    return sorted(
+        (t for t in terms if t not in DOMAIN_COMMON), key=lambda t: (-terms[t] * idf[t], t)
     )
 
 
@@ -337,7 +346,7 @@ def rarity_floor(total: int) -> float:
     ``log((total + 2) / (df + 1)) + 1`` is at least this, with room for concurrent writers.
     """
     share, extra = RARITY_SLACK
-    return max(0.0, math.log((total + 2) / (share * total + extra + 2)) + 1.0)
+    return max(0.0, rarity(total, share * total + extra))
 
 
 def cosine_bound(

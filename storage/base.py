@@ -85,7 +85,7 @@ class Candidate:
     shingle_count: int
     published: str | None
     terms: dict[str, float]
-    content_hash: str = ""  # of its normalised words: equal hashes, equal words
+    content_hash: str  # of its normalised words: equal hashes, equal words
 
 
 class FoldIndex(abc.ABC):

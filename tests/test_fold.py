@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import math
 import random
 
 import pytest
@@ -17,6 +16,7 @@ from pipelines.fold import (
     FoldResult,
     cosine,
     cosine_bound,
+    rarity,
     rarity_floor,
     scaled_vector,
     term_scales,
@@ -282,7 +282,7 @@ def test_the_story_bound_is_never_below_the_cosine_it_spares() -> None:
         total = rng.choice([0, 1, 5, 40, 1000, 10**6])
         # a frequency is at most the article count, give or take the slack for other writers
         df = {t: rng.randint(0, int(RARITY_SLACK[0] * total + RARITY_SLACK[1])) for t in vocabulary}
-        idf = {t: math.log((total + 2) / (df[t] + 1)) + 1.0 for t in vocabulary}
+        idf = {t: rarity(total, df[t]) for t in vocabulary}
         a, b = (
             {
                 t: rng.choice([0.25, 0.5, 1.0, 3.0])

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import math
 import sqlite3
 from collections import Counter
 from pathlib import Path
@@ -11,8 +10,8 @@ from pathlib import Path
 import numpy as np
 
 from benchmarks import scale
-from pipelines.features import DOMAIN_COMMON, band_keys
-from pipelines.fold import STORY_INDEX_TERMS
+from pipelines.features import band_keys
+from pipelines.fold import STORY_INDEX_TERMS, query_ranking, rarity
 
 STORED = 2000
 FOLDED = 50
@@ -42,17 +41,9 @@ def test_scale_benchmark_folds_copies_into_a_store_laid_out_as_folding_writes(
 
 def postings(conn: sqlite3.Connection, profile: dict[str, float]) -> list[str]:
     """The terms folding would index of a profile, ranked by weight and the stored rarities."""
-    total = STORED + 2
-    idf = {
-        term: math.log(total / (conn.execute(
-            "SELECT df FROM term_df WHERE term = ?", (term,)
-        ).fetchone()[0] + 1)) + 1.0
-        for term in profile
-    }  # fmt: skip
-    ranked = sorted(
-        (t for t in profile if t not in DOMAIN_COMMON), key=lambda t: (-profile[t] * idf[t], t)
-    )
-    return ranked[:STORY_INDEX_TERMS]
+    df = dict(conn.execute("SELECT term, df FROM term_df"))
+    idf = {term: rarity(STORED, df[term]) for term in profile}
+    return query_ranking(profile, idf)[:STORY_INDEX_TERMS]
 
 
 def check_layout(store: Path) -> None:
