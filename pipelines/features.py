@@ -6,6 +6,7 @@ import hashlib
 import re
 import unicodedata
 from collections import Counter, defaultdict
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -193,6 +194,7 @@ def containment(j: float, size_a: int, size_b: int) -> float:
 _NAME_WORD = re.compile(r"^(?=.*[^\W\d_])(?:[A-Z][\w'’.&-]*|[A-Z0-9]{2,}[\w-]*)$")
 _POSSESSIVE = re.compile(r"['’]s$")
 _TRAILING_PUNCT = re.compile(r"[,.;:!?)\]\"”]$")
+_NOT_CONTENT = STOPWORDS | DOMAIN_COMMON
 
 
 def salient_terms(
@@ -200,8 +202,8 @@ def salient_terms(
 ) -> dict[str, float]:
     """Names, organisations, numbers and title words, weighted by kind and frequency."""
     weights: defaultdict[str, float] = defaultdict(float)
-    for sentence in re.split(r"(?<=[.!?])\s+|\n+", text):
-        _sentence_terms(sentence.split(), weights)
+    for sentence in _sentences(text):
+        _sentence_terms(sentence, weights)
     for token in words(title):
         token = _POSSESSIVE.sub("", token)
         if token not in STOPWORDS and len(token) > 2 and not token.isdigit():
@@ -210,46 +212,67 @@ def salient_terms(
     terms = {term: round(weight, 3) for term, weight in top}
     # Rewrites often share no names but do share their vocabulary: add the commonest content words.
     content = Counter(
-        w
-        for w in (words(text) if tokens is None else tokens)
-        if len(w) > 2 and w not in STOPWORDS and w not in DOMAIN_COMMON and not w.isdigit()
+        [
+            w
+            for w in (words(text) if tokens is None else tokens)
+            if len(w) > 2 and w not in _NOT_CONTENT and not w.isdigit()
+        ]
     )
     for word, count in content.most_common(WORD_TERMS):
         terms[f"{WORD_PREFIX}{word}"] = round(WORD_WEIGHT * count, 3)
     return terms
 
 
+def _sentences(text: str) -> Iterator[list[str]]:
+    """Each sentence's tokens: a line ends one, and so does a token ending in . ! or ?."""
+    for line in text.split("\n"):
+        tokens = line.split()
+        start = 0
+        for index, token in enumerate(tokens):
+            if token[-1] in ".!?":
+                yield tokens[start : index + 1]
+                start = index + 1
+        if start < len(tokens):
+            yield tokens[start:]
+
+
 def _clean_word(token: str) -> str:
     """A token without surrounding punctuation or a possessive ending."""
-    return _POSSESSIVE.sub("", token.strip("\"'“”‘’()[],.;:!?"))
+    word = token.strip("\"'“”‘’()[],.;:!?")
+    return word[:-2] if word.endswith(("'s", "’s")) else word
 
 
 def _sentence_terms(tokens: list[str], weights: defaultdict[str, float]) -> None:
     """Add the capitalised names and notable numbers of one sentence."""
     run: list[str] = []
-    for index, token in enumerate(tokens):
-        if token[0].islower():
-            # neither a name nor a number: the common case, decided without the patterns
-            if run:
+    last = -2
+    # A word starting in lower case is neither a name nor a number: only the others are read,
+    # and one of them not next to the last ends the run of names.
+    for index in [i for i, token in enumerate(tokens) if not token[0].islower()]:
+        if index != last + 1 and run:
+            _flush(run, weights)
+            run = []
+        last = index
+        token = tokens[index]
+        word = _clean_word(token)
+        # A capital at the start of a sentence names something only if a name follows.
+        if word and _NAME_WORD.match(word) and (index > 0 or _name_follows(tokens, index)):
+            run.append(word)
+            if _TRAILING_PUNCT.search(token):
                 _flush(run, weights)
                 run = []
             continue
-        word = _clean_word(token)
-        if word and _NAME_WORD.match(word):
-            following = _clean_word(tokens[index + 1]) if index + 1 < len(tokens) else ""
-            # A capital at the start of a sentence names something only if a name follows.
-            if index > 0 or run or _NAME_WORD.match(following):
-                run.append(word)
-                if _TRAILING_PUNCT.search(token):
-                    _flush(run, weights)
-                    run = []
-                continue
         if run:
             _flush(run, weights)
             run = []
         if word and _NUMBER.match(word):
             _add_number(word, weights)
     _flush(run, weights)
+
+
+def _name_follows(tokens: list[str], index: int) -> bool:
+    """Whether the token after ``index`` is a name."""
+    return index + 1 < len(tokens) and bool(_NAME_WORD.match(_clean_word(tokens[index + 1])))
 
 
 def _flush(run: list[str], weights: defaultdict[str, float]) -> None:

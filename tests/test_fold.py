@@ -8,7 +8,7 @@ import random
 import pytest
 
 from config.schema import FoldConfig
-from pipelines.features import DOMAIN_COMMON, words
+from pipelines.features import DOMAIN_COMMON, salient_terms, words
 from pipelines.fold import (
     RARITY_SLACK,
     STORY_INDEX_TERMS,
@@ -90,6 +90,26 @@ def fold(
 @pytest.fixture
 def folder() -> Folder:
     return Folder(FoldConfig())
+
+
+def test_salient_terms_are_names_numbers_and_title_words_within_sentences() -> None:
+    text = (
+        "Nvidia's chief Jensen Huang met Sam Altman in San Francisco.\nThe deal is worth 4,500 "
+        "units! Analysts at Morgan Stanley expect 2025 revenue of 1,200.5 units? Yes Microsoft "
+        "agreed, said Satya Nadella\nAnthropic declined"
+    )
+    terms = salient_terms(text, "Nvidia talks")
+    for name in ("jensen huang", "sam altman", "san francisco", "morgan stanley", "satya nadella"):
+        assert terms[name] == 1.0
+        assert terms[name.split()[-1]] == 0.5  # and its last word, alone
+    # a line ends a name: the next line's first word starts a sentence of its own
+    assert not [t for t in terms if "nadella " in t]
+    # a sentence's first capital is a name only when a name follows it
+    assert "yes microsoft" in terms
+    assert not {"the", "analysts", "anthropic"} & terms.keys()
+    assert terms["4500"] == terms["12005"] == 1.5 and "2025" not in terms  # not a bare year
+    assert terms["nvidia"] == terms["talks"] == 0.5  # title words
+    assert terms["~units"] == 0.5 and terms["~deal"] == 0.25  # content words by count
 
 
 def test_copy_with_new_credit_and_dropped_sentence_folds(store: SQLStorage, folder: Folder) -> None:
