@@ -65,3 +65,30 @@ def test_real_pages_are_crawled_and_each_stored_or_recorded(tmp_path: Path) -> N
         assert stored["sightings"] + stored["fetch_errors"] == REAL_PAGES
         assert stored["articles"] >= REAL_PAGES - 3  # the first pages all hold an article
         assert stored["ok"]
+
+
+def test_targets_are_judged_on_each_rounds_own_ratio() -> None:
+    """A host that slows down between rounds moves each round's rows alike: ratios stay paired."""
+
+    def round_rows(traf_s: float, w1_s: float, auto_s: float) -> list[crawl.Row]:
+        seconds = {"trafilatura_default": traf_s, "newsfold_w1": w1_s, "newsfold_w0": auto_s}
+        return [
+            crawl.Row(key=key, label=key, pages=100, seconds=seconds.get(key, 1.0), peak_rss_mb=i)
+            for i, key in enumerate(ROW_KEYS)
+        ]
+
+    # the second round ran on a host twice as slow: every row took twice as long
+    rounds = [round_rows(10, 12, 6), round_rows(20, 24, 12), round_rows(11, 14, 7)]
+    rows = [crawl.median_row(list(runs)) for runs in zip(*rounds, strict=True)]
+    result = crawl.summarise(rows, {}, rounds)
+    assert result["round_ratios"]["workers1_vs_trafilatura"] == pytest.approx(
+        [10 / 12, 20 / 24, 11 / 14]
+    )
+    assert result["ratios"]["workers1_vs_trafilatura"] == pytest.approx(10 / 12)
+    # the table shows each row's median round; a target is the median of the rounds' own ratios
+    assert result["ratios"]["auto_vs_trafilatura"] == pytest.approx(10 / 6)
+    assert {row.key: row for row in rows}["newsfold_w0"].ratio == pytest.approx(11 / 7)
+    assert result["targets_met"] == {"workers1_vs_trafilatura": True, "auto_vs_trafilatura": True}
+    by_key = {row.key: row for row in rows}
+    assert by_key["newsfold_w1"].seconds == 14  # the median round
+    assert by_key["newsfold_w1"].extra["round_seconds"] == [12, 24, 14]
