@@ -259,10 +259,11 @@ class Folder:
         known = term_scales(idf)
         wanted = scaled_vector(fp.terms, known)
         floor = rarity_floor(total)
+        mass = sum(v * v for v in wanted.values())
         near = [
             c
             for c in candidates
-            if cosine_bound(wanted, known, c.terms, floor) >= threshold - BOUND_MARGIN
+            if cosine_bound(wanted, known, c.terms, floor, mass) >= threshold - BOUND_MARGIN
         ]
         if not near:
             return None, 0.0, postings
@@ -350,23 +351,32 @@ def rarity_floor(total: int) -> float:
 
 
 def cosine_bound(
-    wanted: dict[str, float], scale: dict[str, float], terms: dict[str, float], floor: float
+    wanted: dict[str, float],
+    scale: dict[str, float],
+    terms: dict[str, float],
+    floor: float,
+    wanted_mass: float | None = None,
 ) -> float:
     """An upper bound of the cosine of ``wanted`` and a profile whose own terms' rarity is unread.
 
     Shared terms weigh what they will (``scale`` holds ``wanted``'s); every other term of the
-    profile adds at least its ``floor``-rarity weight to the profile's norm.
+    profile adds at least its ``floor``-rarity weight to the profile's norm. ``wanted_mass``,
+    the sum of ``wanted``'s squared weights, is the same for every candidate of one article.
     """
+    if wanted_mass is None:
+        wanted_mass = sum(v * v for v in wanted.values())
+    least, least_common = floor, 0.1 * floor
+    least_sq, least_common_sq = least * least, least_common * least_common
+    sqrt = math.sqrt
     dot = mass = 0.0
     for term, count in terms.items():
         known = scale.get(term)
         if known is None:
-            least = (0.1 if term in DOMAIN_COMMON else 1.0) * floor
-            mass += least * least * count
+            mass += (least_common_sq if term in DOMAIN_COMMON else least_sq) * count
         else:
-            dot += wanted[term] * known * math.sqrt(count)
+            dot += wanted[term] * known * sqrt(count)
             mass += known * known * count
-    norm = math.sqrt(sum(v * v for v in wanted.values()) * mass)
+    norm = sqrt(wanted_mass * mass)
     return dot / norm if norm else 0.0
 
 
