@@ -365,8 +365,8 @@ def cosine_bound(
     """
     if wanted_mass is None:
         wanted_mass = sum(v * v for v in wanted.values())
-    least, least_common = floor, 0.1 * floor
-    least_sq, least_common_sq = least * least, least_common * least_common
+    least_common = 0.1 * floor
+    least_sq, least_common_sq = floor * floor, least_common * least_common
     sqrt = math.sqrt
     dot = mass = 0.0
     for term, count in terms.items():

@@ -32,8 +32,9 @@ class RelevanceScorer:
         self.config = config
         self.weights = dict(config.terms)
         alternatives = sorted(self.weights, key=len, reverse=True)
-        pattern = "|".join(re.escape(term.lower()) for term in alternatives) or r"(?!x)x"
-        # Matched against lower-cased text: ~3x faster than re.IGNORECASE over many alternatives.
+        pattern = "|".join(re.escape(term) for term in alternatives) or r"(?!x)x"
+        # The config lower-cases its terms; matched against lower-cased text: ~3x faster than
+        # re.IGNORECASE over many alternatives.
         self.pattern = re.compile(rf"(?<![\w.-])(?:{pattern})(?![\w-])")
 
     def score(self, title: str, text: str) -> Relevance:

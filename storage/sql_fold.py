@@ -377,16 +377,19 @@ class SQLFoldIndex(FoldIndex):
     def _forget_terms(self, article_id: int) -> None:
         """Take an absorbed article's terms out of story postings and document frequencies."""
         row = self.db.fetchone("SELECT terms, time_key FROM articles WHERE id = ?", (article_id,))
-        terms = list(json.loads(row["terms"])) if row and row["terms"] else []
-        if row and terms:
-            match, args = self.db.any_of("term", terms)
-            # postings are found by their key: term, time, article
-            self.db.execute(
-                f"DELETE FROM story_terms WHERE {match} AND time_key = ? AND article_id = ?",
-                [*args, row["time_key"], article_id],
-            )
-            self.db.execute(f"UPDATE term_df SET df = df - 1 WHERE {match}", args)
-            self.removed += terms
+        if row is None or not row["terms"]:
+            return
+        terms = list(self.counts.profile(row["terms"]))
+        if not terms:
+            return
+        match, args = self.db.any_of("term", terms)
+        # postings are found by their key: term, time, article
+        self.db.execute(
+            f"DELETE FROM story_terms WHERE {match} AND time_key = ? AND article_id = ?",
+            [*args, row["time_key"], article_id],
+        )
+        self.db.execute(f"UPDATE term_df SET df = df - 1 WHERE {match}", args)
+        self.removed += terms
 
     def _merged_ids(self, article_id: int) -> list[int]:
         """The article ids already folded into an article."""
