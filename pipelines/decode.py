@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import codecs
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from trafilatura.utils import detect_encoding
 
@@ -44,6 +44,7 @@ class Decoded:
     text: str
     encoding: str
     notes: tuple[str, ...] = ()
+    utf8: bytes | None = None  # the bytes the text was read from, when UTF-8 needing no repair
 
 
 def decode_html(raw: bytes, declared: str | None = None) -> Decoded:
@@ -54,9 +55,12 @@ def decode_html(raw: bytes, declared: str | None = None) -> Decoded:
     raw = _drop_cut_sequence(raw)
     declared = _normalise(declared or _meta_charset(raw))
     try:
-        return _utf8(raw.decode("utf-8"), declared)
+        text = raw.decode("utf-8")
     except UnicodeDecodeError:
         pass
+    else:
+        decoded = _utf8(text, declared)
+        return replace(decoded, utf8=raw) if decoded.text is text else decoded
     text = raw.decode("utf-8", errors="surrogateescape")
     invalid = sum(len(m.group()) for m in _ESCAPED.finditer(text))
     if _mostly_utf8(text, invalid):

@@ -291,3 +291,37 @@ def test_parsed_tree_reads_as_trafilatura_reads_it() -> None:
         assert ours is not None and STORY[0] in ours
         assert ours == trafilatura.extract(load_html(text), include_links=True)
     assert parse_html("just some words, not a page") is None
+
+
+def test_utf8_bytes_parse_to_the_tree_their_text_parses_to() -> None:
+    """Served UTF-8 is parsed as bytes, to the same tree as the decoded and repaired text."""
+    from lxml import etree
+
+    from pipelines.extract import parse_html
+
+    xhtml = (
+        '<!DOCTYPE html PUBLIC "-//W3C//DTD XHTML 1.0 Strict//EN" '
+        '"http://www.w3.org/TR/xhtml1/DTD/xhtml1-strict.dtd">\n'
+        '<html xmlns="http://www.w3.org/1999/xhtml" xml:lang="de" lang="de">'
+        "<head><title>Größe</title></head><body><p>Größe: 5 €</p></body></html>"
+    )
+    pages = {
+        "xhtml doctype": xhtml,
+        "doctype, one line": xhtml.replace("\n", " "),
+        "control characters": page(body_extra="<p>bell\x07 and form\x0cfeed</p>"),
+        "non-characters": page(body_extra="<p>odd \ufffe mark</p>"),
+        "self-closing html": '<html lang="en"/>\n' + page(),
+        "not a page": "just some words, not a page",
+        "plain": page(body_extra="<p>Zürich, 東京, العربية</p>"),
+    }
+    for name, text in pages.items():
+        decoded = decode_html(text.encode("utf-8"))
+        assert decoded.utf8 is not None, name
+        expected, got = parse_html(decoded.text), parse_html(decoded.text, decoded.utf8)
+        if expected is None:
+            assert got is None, name
+            continue
+        assert got is not None, name
+        assert etree.tostring(got) == etree.tostring(expected), name
+    assert "Zürich, 東京" in got.text_content()  # read as UTF-8
+    assert decode_html("Ã©t\u00e9".encode()).utf8 is None  # repaired text: parsed as text
