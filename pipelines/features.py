@@ -192,7 +192,6 @@ def containment(j: float, size_a: int, size_b: int) -> float:
 
 
 _NAME_WORD = re.compile(r"^(?=.*[^\W\d_])(?:[A-Z][\w'’.&-]*|[A-Z0-9]{2,}[\w-]*)$")
-_POSSESSIVE = re.compile(r"['’]s$")
 _TRAILING_PUNCT = re.compile(r"[,.;:!?)\]\"”]$")
 _NOT_CONTENT = STOPWORDS | DOMAIN_COMMON
 
@@ -205,7 +204,7 @@ def salient_terms(
     for sentence in _sentences(text):
         _sentence_terms(sentence, weights)
     for token in words(title):
-        token = _POSSESSIVE.sub("", token)
+        token = _without_possessive(token)
         if token not in STOPWORDS and len(token) > 2 and not token.isdigit():
             weights[token] += 0.5
     top = sorted(weights.items(), key=lambda kv: (-kv[1], kv[0]))[:limit]
@@ -238,7 +237,11 @@ def _sentences(text: str) -> Iterator[list[str]]:
 
 def _clean_word(token: str) -> str:
     """A token without surrounding punctuation or a possessive ending."""
-    word = token.strip("\"'“”‘’()[],.;:!?")
+    return _without_possessive(token.strip("\"'“”‘’()[],.;:!?"))
+
+
+def _without_possessive(word: str) -> str:
+    """A word without its possessive 's."""
     return word[:-2] if word.endswith(("'s", "’s")) else word
 
 
