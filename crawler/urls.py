@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from contextlib import suppress
+from functools import lru_cache
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from courlan import normalize_url
@@ -78,6 +79,13 @@ def request_url(url: str, extra: Iterable[str] = ()) -> str:
 
 def url_key(url: str, extra: Iterable[str] = ()) -> str:
     """What two URLs of one article share: no scheme, tracking, AMP marker or trailing slash."""
+    # A URL is keyed when its feed lists it and again when its page is stored: kept, not redone.
+    return _url_key(url, tuple(extra))
+
+
+@lru_cache(maxsize=16384)
+def _url_key(url: str, extra: tuple[str, ...]) -> str:
+    """``url_key`` of one URL and tuple of extra tracking parameters."""
     parts = urlsplit(request_url(url, extra))
     host = (parts.hostname or "").lower().removeprefix("amp.")
     host = f"[{host}]" if ":" in host else host

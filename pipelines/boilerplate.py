@@ -6,6 +6,7 @@ import hashlib
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -37,7 +38,9 @@ class KnownTemplate:
 
     def is_boilerplate(self, site: str, line: str) -> bool:
         """True when the line's hash is one of the template's."""
-        return len(line) <= self.max_chars and SiteLearner.key(line) in self.keys
+        return (
+            bool(self.keys) and len(line) <= self.max_chars and SiteLearner.key(line) in self.keys
+        )
 
 
 class SiteLearner:
@@ -104,8 +107,11 @@ class SiteLearner:
         return count >= self.min_pages and count >= self.share * stats.pages
 
     @staticmethod
+    @lru_cache(maxsize=8192)
     def key(line: str) -> str:
         """A short stable hash of a line, case, spacing and (in short lines) numbers normalised."""
+        # Kept per process: a page's lines are hashed for the learner and again for its site's
+        # template, and a template's lines come back on every page of the site.
         # "12 comments" and "3 comments" are one line; in a sentence, numbers tell stories apart.
         normal = _SPACE.sub(" ", line.casefold()).strip()
         if len(normal) <= SHORT_LINE:

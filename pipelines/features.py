@@ -8,6 +8,7 @@ import unicodedata
 from collections import Counter, defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from itertools import accumulate
 
 import numpy as np
 
@@ -62,9 +63,20 @@ def words(text: str) -> list[str]:
 
 def shingles(tokens: list[str], size: int) -> set[bytes]:
     """Word n-gram shingles as bytes (a short text yields one shingle of all its words)."""
+    return set(shingle_list(tokens, size))
+
+
+def shingle_list(tokens: list[str], size: int) -> list[bytes]:
+    """Word n-gram shingles in text order, repeats included: slices of the words joined once."""
     if len(tokens) < size:
-        return {" ".join(tokens).encode()} if tokens else set()
-    return {" ".join(tokens[i : i + size]).encode() for i in range(len(tokens) - size + 1)}
+        return [" ".join(tokens).encode()] if tokens else []
+    joined = " ".join(tokens)
+    ends = list(accumulate(len(token) + 1 for token in tokens))  # each word's end, plus a space
+    spans = zip([0, *ends], ends[size - 1 :], strict=False)
+    if joined.isascii():  # character offsets are byte offsets
+        data = joined.encode()
+        return [data[start : end - 1] for start, end in spans]
+    return [joined[start : end - 1].encode() for start, end in spans]
 
 
 def gram_set(tokens: list[str], size: int) -> set[tuple[str, ...]]:
@@ -104,57 +116,63 @@ class Fingerprint:
 class Fingerprinter:
     """Computes fingerprints with one fixed MinHash permutation set."""
 
+    # The hash values are datasketch's MinHash (SHA-1 of each shingle, the "affine32" scheme) with
+    # its permutations, computed here in one pass: each shingle is hashed once, for the text's
+    # bands and its opening's alike (the opening's permutations are the first of the text's).
+
     def __init__(self, config: FoldConfig) -> None:
         # Imported here: datasketch imports SciPy for its LSH classes (~0.4 s), which a crawl's
         # process spares when its extraction workers fingerprint.
         from datasketch import MinHash
 
-        self._minhash = MinHash
         self.config = config
         self.rows = config.num_perm // config.bands
         template = MinHash(num_perm=config.num_perm, seed=config.seed, scheme=SCHEME)
-        self._permutations = template.permutations
-        self._lead_perm = min(config.num_perm, LEAD_BANDS * LEAD_ROWS)
         a, b = template.permutations
-        self._lead_permutations = (a[: self._lead_perm], b[: self._lead_perm])
+        self._a, self._b = a.astype(np.uint32), b.astype(np.uint32)
+        self._empty = np.asarray(template.hashvalues, dtype=np.uint32)
+        self._lead_perm = min(config.num_perm, LEAD_BANDS * LEAD_ROWS)
 
     def fingerprint(self, text: str, title: str = "") -> Fingerprint:
         """Fingerprint a text (and its title, for salient terms)."""
+        size = self.config.shingle_size
         tokens = words(text)
-        grams = shingles(tokens, self.config.shingle_size)
-        mh = self._minhash(
-            num_perm=self.config.num_perm,
-            seed=self.config.seed,
-            permutations=self._permutations,
-            scheme=SCHEME,
-        )
-        if grams:
-            mh.update_batch(list(grams))
-        values = np.asarray(mh.hashvalues, dtype=np.uint32)
+        grams = shingle_list(tokens, size)
+        permuted = self.permuted(grams)
+        values = permuted.min(axis=0) if grams else self._empty
         return Fingerprint(
-            lead_keys=self._lead_keys(tokens),
+            lead_keys=self._lead_keys(tokens, permuted),
             content_hash=content_hash(tokens),
             word_count=len(tokens),
-            shingle_count=len(grams),
+            shingle_count=len(set(grams)),
             hashvalues=values.tobytes(),
             band_keys=band_keys(values, self.rows),
             terms=salient_terms(text, title, tokens=tokens),
         )
 
-    def _lead_keys(self, tokens: list[str]) -> tuple[int, ...]:
+    def permuted(self, grams: list[bytes]) -> np.ndarray:
+        """Each shingle's value under each permutation: a (shingles, num_perm) array."""
+        hashed = b"".join([hashlib.sha1(gram).digest()[:4] for gram in grams])
+        hv = _fmix32(np.frombuffer(hashed, dtype="<u4").astype(np.uint32)).reshape(-1, 1)
+        return hv * self._a + self._b
+
+    def _lead_keys(self, tokens: list[str], permuted: np.ndarray) -> tuple[int, ...]:
         """Band keys of the opening words, in a band space of their own."""
-        grams = shingles(tokens[:LEAD_WORDS], self.config.shingle_size)
-        if len(tokens) < self.config.min_words or not grams:
+        if len(tokens) < self.config.min_words or not len(permuted):
             return ()
-        mh = self._minhash(
-            num_perm=self._lead_perm,
-            seed=self.config.seed,
-            permutations=self._lead_permutations,
-            scheme=SCHEME,
-        )
-        mh.update_batch(list(grams))
-        values = np.asarray(mh.hashvalues, dtype=np.uint32)
+        # The opening's shingles are the text's first ones (all of them for a text too short).
+        first = max(1, min(len(tokens), LEAD_WORDS) - self.config.shingle_size + 1)
+        values = permuted[:first, : self._lead_perm].min(axis=0)
         return band_keys(values, LEAD_ROWS, LEAD_BAND_OFFSET)
+
+
+def _fmix32(hv: np.ndarray) -> np.ndarray:
+    """MurmurHash3's 32-bit finalizer, which datasketch's "affine32" scheme applies first."""
+    hv = hv ^ (hv >> np.uint32(16))
+    hv = hv * np.uint32(0x85EBCA6B)
+    hv = hv ^ (hv >> np.uint32(13))
+    hv = hv * np.uint32(0xC2B2AE35)
+    return hv ^ (hv >> np.uint32(16))
 
 
 def lead_contained(short: list[str], long: list[str], size: int) -> float:
@@ -210,12 +228,15 @@ def salient_terms(
     top = sorted(weights.items(), key=lambda kv: (-kv[1], kv[0]))[:limit]
     terms = {term: round(weight, 3) for term, weight in top}
     # Rewrites often share no names but do share their vocabulary: add the commonest content words.
+    # Counted first and filtered once per distinct word; the order of first mentions is kept,
+    # which breaks ties in most_common.
+    counts = Counter(words(text) if tokens is None else tokens)
     content = Counter(
-        [
-            w
-            for w in (words(text) if tokens is None else tokens)
+        {
+            w: count
+            for w, count in counts.items()
             if len(w) > 2 and w not in _NOT_CONTENT and not w.isdigit()
-        ]
+        }
     )
     for word, count in content.most_common(WORD_TERMS):
         terms[f"{WORD_PREFIX}{word}"] = round(WORD_WEIGHT * count, 3)

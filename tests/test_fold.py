@@ -282,6 +282,60 @@ def test_word_grams_are_the_shingles_unhashed(text: str) -> None:
     assert {" ".join(gram).encode() for gram in gram_set(tokens, 5)} == shingles(tokens, 5)
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "",
+        "one",
+        "four words in all",
+        "six words, one of them twice: words",
+        "Nvidia’s H200 order, worth $1.2bn, ships in May " * 3,
+        "Компания «Яндекс» представила новую языковую модель, сообщили в пресс-службе. " * 4,
+        BODY,
+        BODY + " " + BODY,
+    ],
+)
+@pytest.mark.parametrize("min_words", [1, 20])
+def test_fingerprint_is_datasketch_minhash_of_the_shingles(text: str, min_words: int) -> None:
+    """Signature, bands and opening bands equal datasketch's MinHash of the same shingles."""
+    from datasketch import MinHash
+
+    from pipelines.features import (
+        LEAD_BAND_OFFSET,
+        LEAD_BANDS,
+        LEAD_ROWS,
+        LEAD_WORDS,
+        SCHEME,
+        Fingerprinter,
+        band_keys,
+        shingles,
+    )
+
+    config = FoldConfig(min_words=min_words)
+    fp = Fingerprinter(config).fingerprint(text)
+    tokens = words(text)
+    whole = MinHash(num_perm=config.num_perm, seed=config.seed, scheme=SCHEME)
+    whole.update_batch(list(shingles(tokens, config.shingle_size)))
+    assert fp.hashvalues == whole.hashvalues.astype("uint32").tobytes()
+    assert fp.band_keys == band_keys(whole.hashvalues.astype("uint32"), fp_rows(config))
+    assert fp.shingle_count == len(shingles(tokens, config.shingle_size))
+    lead_perm = LEAD_BANDS * LEAD_ROWS
+    a, b = whole.permutations
+    lead = MinHash(num_perm=lead_perm, permutations=(a[:lead_perm], b[:lead_perm]), scheme=SCHEME)
+    lead.update_batch(list(shingles(tokens[:LEAD_WORDS], config.shingle_size)))
+    expected = (
+        band_keys(lead.hashvalues.astype("uint32"), LEAD_ROWS, LEAD_BAND_OFFSET)
+        if tokens and len(tokens) >= min_words
+        else ()
+    )
+    assert fp.lead_keys == expected
+
+
+def fp_rows(config: FoldConfig) -> int:
+    """Rows per band of a fold config."""
+    return config.num_perm // config.bands
+
+
 def test_term_profiles_are_parsed_once_and_kept_bounded() -> None:
     counts = TermCounts()
     stored = json.dumps({"Nvidia": 2.0, "~gpu": 0.5})
