@@ -61,13 +61,8 @@ def words(text: str) -> list[str]:
     return _WORD.findall(normalise(text))
 
 
-def shingles(tokens: list[str], size: int) -> set[bytes]:
-    """Word n-gram shingles as bytes (a short text yields one shingle of all its words)."""
-    return set(shingle_list(tokens, size))
-
-
 def shingle_list(tokens: list[str], size: int) -> list[bytes]:
-    """Word n-gram shingles in text order, repeats included: slices of the words joined once."""
+    """Word n-gram shingles as bytes in text order, repeats included (a short text: one of all)."""
     if len(tokens) < size:
         return [" ".join(tokens).encode()] if tokens else []
     joined = " ".join(tokens)
@@ -80,7 +75,7 @@ def shingle_list(tokens: list[str], size: int) -> list[bytes]:
 
 
 def gram_set(tokens: list[str], size: int) -> set[tuple[str, ...]]:
-    """Word n-grams as tuples: what ``shingles`` hashes, for comparing texts without hashing."""
+    """Word n-grams as tuples: what ``shingle_list`` hashes, for comparing texts without hashing."""
     if len(tokens) < size:
         return {tuple(tokens)} if tokens else set()
     return set(zip(*(tokens[k:] for k in range(size)), strict=False))
@@ -153,7 +148,8 @@ class Fingerprinter:
     def permuted(self, grams: list[bytes]) -> np.ndarray:
         """Each shingle's value under each permutation: a (shingles, num_perm) array."""
         hashed = b"".join([hashlib.sha1(gram).digest()[:4] for gram in grams])
-        hv = _fmix32(np.frombuffer(hashed, dtype="<u4").astype(np.uint32)).reshape(-1, 1)
+        hv = _fmix32(np.frombuffer(hashed, dtype="<u4").astype(np.uint32, copy=False))
+        hv = hv.reshape(-1, 1)
         return hv * self._a + self._b
 
     def _lead_keys(self, tokens: list[str], permuted: np.ndarray) -> tuple[int, ...]:

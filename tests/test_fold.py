@@ -276,10 +276,17 @@ def test_failed_transaction_leaves_nothing(store: SQLStorage, folder: Folder) ->
 )
 def test_word_grams_are_the_shingles_unhashed(text: str) -> None:
     """The exact overlap checks compare the very n-grams the MinHash hashes."""
-    from pipelines.features import gram_set, shingles, words
+    from pipelines.features import shingle_list, words
 
     tokens = words(text)
-    assert {" ".join(gram).encode() for gram in gram_set(tokens, 5)} == shingles(tokens, 5)
+    assert plain_shingles(tokens, 5) == set(shingle_list(tokens, 5))
+
+
+def plain_shingles(tokens: list[str], size: int) -> set[bytes]:
+    """The shingles a text's MinHash hashes, built the plain way from its word n-grams."""
+    from pipelines.features import gram_set
+
+    return {" ".join(gram).encode() for gram in gram_set(tokens, size)}
 
 
 @pytest.mark.parametrize(
@@ -308,32 +315,28 @@ def test_fingerprint_is_datasketch_minhash_of_the_shingles(text: str, min_words:
         SCHEME,
         Fingerprinter,
         band_keys,
-        shingles,
     )
 
     config = FoldConfig(min_words=min_words)
-    fp = Fingerprinter(config).fingerprint(text)
+    fingerprinter = Fingerprinter(config)
+    fp = fingerprinter.fingerprint(text)
     tokens = words(text)
+    grams = plain_shingles(tokens, config.shingle_size)
     whole = MinHash(num_perm=config.num_perm, seed=config.seed, scheme=SCHEME)
-    whole.update_batch(list(shingles(tokens, config.shingle_size)))
+    whole.update_batch(list(grams))
     assert fp.hashvalues == whole.hashvalues.astype("uint32").tobytes()
-    assert fp.band_keys == band_keys(whole.hashvalues.astype("uint32"), fp_rows(config))
-    assert fp.shingle_count == len(shingles(tokens, config.shingle_size))
+    assert fp.band_keys == band_keys(whole.hashvalues.astype("uint32"), fingerprinter.rows)
+    assert fp.shingle_count == len(grams)
     lead_perm = LEAD_BANDS * LEAD_ROWS
     a, b = whole.permutations
     lead = MinHash(num_perm=lead_perm, permutations=(a[:lead_perm], b[:lead_perm]), scheme=SCHEME)
-    lead.update_batch(list(shingles(tokens[:LEAD_WORDS], config.shingle_size)))
+    lead.update_batch(list(plain_shingles(tokens[:LEAD_WORDS], config.shingle_size)))
     expected = (
         band_keys(lead.hashvalues.astype("uint32"), LEAD_ROWS, LEAD_BAND_OFFSET)
         if tokens and len(tokens) >= min_words
         else ()
     )
     assert fp.lead_keys == expected
-
-
-def fp_rows(config: FoldConfig) -> int:
-    """Rows per band of a fold config."""
-    return config.num_perm // config.bands
 
 
 def test_term_profiles_are_parsed_once_and_kept_bounded() -> None:
