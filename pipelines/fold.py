@@ -113,10 +113,12 @@ class Folder:
         time_key = sighting.published or sighting.seen_at
         story_id, score, postings = self._find_story(index, fp, time_key)
         new_story = story_id is None
+        # The article is written into its story: only a story that existed needs its bounds moved.
         if story_id is None:
             story_id = index.new_story(record.title, time_key)
+        else:
+            index.widen_story(story_id, time_key, time_key)
         article_id = index.add_article(record, fp, story_id, sighting, postings)
-        index.join_story(article_id, story_id, time_key)
         return FoldResult("new", article_id, story_id, new_story, score)
 
     def _known(

@@ -160,6 +160,10 @@ class FoldIndex(abc.ABC):
         """Put an article in a story."""
 
     @abc.abstractmethod
+    def widen_story(self, story_id: int, first: str, last: str) -> None:
+        """Widen a story's time bounds to take in ``first`` and ``last``."""
+
+    @abc.abstractmethod
     def merge_stories(self, keep: int, others: Sequence[int]) -> None:
         """Fold other stories into ``keep``."""
 

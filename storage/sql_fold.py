@@ -328,10 +328,9 @@ class SQLFoldIndex(FoldIndex):
             "UPDATE articles SET story_id = ?, change_seq = ?, updated = ? WHERE id = ?",
             (story_id, self._change_number(), self.now, article_id),
         )
-        self.join_story_bounds(story_id, published, published)
+        self.widen_story(story_id, published, published)
 
-    def join_story_bounds(self, story_id: int, first: str, last: str) -> None:
-        """Widen a story's time bounds."""
+    def widen_story(self, story_id: int, first: str, last: str) -> None:
         self.db.execute(WIDEN_STORY, (first, first, last, last, self.now, story_id))
 
     def merge_stories(self, keep: int, others: Sequence[int]) -> None:
@@ -345,7 +344,7 @@ class SQLFoldIndex(FoldIndex):
             )
             self.db.execute("DELETE FROM stories WHERE id = ?", (other,))
             if row:
-                self.join_story_bounds(keep, row["first_published"], row["last_published"])
+                self.widen_story(keep, row["first_published"], row["last_published"])
 
     def merge_articles(self, keep: int, others: Sequence[int]) -> None:
         merged = set(self._merged_ids(keep))

@@ -226,6 +226,30 @@ def test_rewrite_joins_story_not_copy(store: SQLStorage, folder: Folder) -> None
     assert b.kind == "new" and b.article_id != a.article_id
     assert b.story_id == a.story_id
     assert c.story_id != a.story_id
+    # A rewrite published before the story began widens it backwards; each article is in its story.
+    early = (
+        "Corvid Systems is about to land its biggest order yet. Helix Labs, led by Dana Okafor, "
+        "is in talks to buy 24,000 Corvid accelerators for about $1.2 billion, people familiar "
+        "with the plan said, for a Reno data centre. Northgate Ventures, which led a $400 "
+        "million Helix Labs round in September, declined to comment; Brightwater Securities "
+        "expects Corvid Systems to confirm the deal this week."
+    )
+    d = fold(store, folder, "early", early, "2026-11-16T08:00:00+00:00", "Helix Labs nears deal")
+    assert d.kind == "new" and d.story_id == a.story_id
+    bounds = store.db.fetchone(
+        "SELECT first_published, last_published FROM stories WHERE id = ?", (a.story_id,)
+    )
+    assert bounds == {
+        "first_published": "2026-11-16T08:00:00+00:00",
+        "last_published": "2026-11-18T10:00:00+00:00",
+    }
+    rows = store.db.fetchall("SELECT id, story_id FROM articles ORDER BY id")
+    assert [(r["id"], r["story_id"]) for r in rows] == [
+        (a.article_id, a.story_id),
+        (b.article_id, a.story_id),
+        (c.article_id, c.story_id),
+        (d.article_id, a.story_id),
+    ]
 
 
 def test_story_window_keeps_old_stories_apart(store: SQLStorage, folder: Folder) -> None:
