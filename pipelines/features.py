@@ -147,8 +147,10 @@ class Fingerprinter:
 
     def permuted(self, grams: list[bytes]) -> np.ndarray:
         """Each shingle's value under each permutation: a (shingles, num_perm) array."""
-        hashed = b"".join([hashlib.sha1(gram).digest()[:4] for gram in grams])
-        hv = _fmix32(np.frombuffer(hashed, dtype="<u4").astype(np.uint32, copy=False))
+        # Whole digests joined, their first 4 bytes taken in numpy: no slice object per shingle.
+        digests = b"".join([h.digest() for h in map(hashlib.sha1, grams)])
+        hashed = np.frombuffer(digests, dtype="<u4").reshape(-1, 5)[:, 0]
+        hv = _fmix32(hashed.astype(np.uint32))
         hv = hv.reshape(-1, 1)
         return hv * self._a + self._b
 
