@@ -869,10 +869,15 @@ def newsfold_command(*args: str) -> list[str]:
     return [sys.executable, "-c", code, *args]
 
 
-def child_env() -> dict[str, str]:
-    """This environment without newsfold overrides, with the repository importable."""
+def child_env(preload: str | None = None) -> dict[str, str]:
+    """This environment without newsfold overrides, with the repository importable.
+
+    ``preload`` is a shared library the child runs with (``LD_PRELOAD``): an allocator.
+    """
     env = {k: v for k, v in os.environ.items() if not k.startswith("NEWSFOLD__")}
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO_ROOT), env.get("PYTHONPATH")]))
+    if preload:
+        env["LD_PRELOAD"] = preload
     return env
 
 
@@ -977,13 +982,17 @@ def merge_samples(old: ProcSample | None, new: ProcSample) -> ProcSample:
     )
 
 
-def run_measured(cmd: Sequence[str], cwd: Path, timeout: float) -> Measured:
+def run_measured(
+    cmd: Sequence[str], cwd: Path, timeout: float, env: Mapping[str, str] | None = None
+) -> Measured:
     """Run a command to its end, sampling its process tree's memory and CPU every 50 ms."""
     seen: dict[int, ProcSample] = {}
     peak_kb = 0
     with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
         started = time.perf_counter()
-        proc = subprocess.Popen(list(cmd), cwd=cwd, stdout=out, stderr=err, env=child_env())
+        proc = subprocess.Popen(
+            list(cmd), cwd=cwd, stdout=out, stderr=err, env=dict(env or child_env())
+        )
         try:
             while True:
                 pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
@@ -1088,6 +1097,7 @@ class Plan:
 
     runs: int = 1
     startup: bool = True
+    preload: str | None = None  # a library the newsfold rows run with (LD_PRELOAD)
 
 
 def median_run(runs: int, measure: Callable[[], Measured]) -> tuple[float, list[Measured]]:
@@ -1188,7 +1198,13 @@ def newsfold_config(base: str, feed: str, workers: int) -> str:
 
 
 def newsfold_once(
-    server: PageServer, work: Path, feed: str, workers: int, tag: str, timeout: float
+    server: PageServer,
+    work: Path,
+    feed: str,
+    workers: int,
+    tag: str,
+    timeout: float,
+    preload: str | None = None,
 ) -> Measured:
     """One ``newsfold run`` into a fresh SQLite file."""
     config, db = work / f"{tag}.toml", work / f"{tag}.db"
@@ -1198,7 +1214,7 @@ def newsfold_once(
     cmd = newsfold_command(
         "run", "--config", str(config), "--db", str(db), "--source", "bench", "--no-progress"
     )
-    measured = run_measured(cmd, work, timeout)
+    measured = run_measured(cmd, work, timeout, child_env(preload))
     if measured.returncode != 0:
         raise RuntimeError(
             f"newsfold run failed ({measured.returncode}): {measured.stderr[-3000:]}"
@@ -1266,10 +1282,11 @@ def newsfold_row(
     tag = f"newsfold-w{workers}"
     timeout = 300 + 2 * len(entries)
     startup, startup_cpu = startup_run(
-        plan, lambda: newsfold_once(server, work, "empty.xml", workers, tag, timeout)
+        plan, lambda: newsfold_once(server, work, "empty.xml", workers, tag, timeout, plan.preload)
     )
     wall, done = median_run(
-        plan.runs, lambda: newsfold_once(server, work, "feed.xml", workers, tag, timeout)
+        plan.runs,
+        lambda: newsfold_once(server, work, "feed.xml", workers, tag, timeout, plan.preload),
     )
     stored = store_counts(work / f"{tag}.db")
     if any(e.get("real") for e in entries):
@@ -1281,9 +1298,10 @@ def newsfold_row(
         stored |= {"expected_articles": originals, "expected_sightings": len(entries)}
         stored["ok"] = stored["articles"] == originals and stored["sightings"] == len(entries)
     effective = workers or os.cpu_count() or 1
+    under = f" ({Path(plan.preload).name})" if plan.preload else ""
     return Row(
         key=f"newsfold_w{workers}",
-        label=f"newsfold workers={workers if workers else f'auto ({effective})'}",
+        label=f"newsfold workers={workers if workers else f'auto ({effective})'}{under}",
         pages=len(entries),
         seconds=crawl_seconds(wall, startup),
         peak_rss_mb=max(m.peak_tree_rss_mb for m in done),
@@ -1357,6 +1375,7 @@ def run_benchmark(
                 log(f"{name}{turn}: {time.perf_counter() - step_start:.1f} s")
             rounds.append(done)
     facts |= {
+        "preload": plan.preload,
         "runs": plan.runs,
         "startup_measured": plan.startup,
         "load_before": load_before,
@@ -1469,6 +1488,8 @@ def print_report(result: dict[str, Any]) -> None:
             f" (median of rounds: {' '.join(f'{r:.2f}' for r in each)})" if len(each) > 1 else ""
         )
         console.print(f"{key}: {value:.2f}{rounds} (target ≥ {TARGETS[key]}): {verdict}")
+    if result.get("preload"):
+        console.print(f"newsfold rows ran with LD_PRELOAD={result['preload']}; the others without")
     console.print(
         f"benchmark took {result['elapsed_s']:.0f} s; load average {result['load_before']:.2f} "
         f"before, {result['load_after']:.2f} after"
@@ -1534,6 +1555,12 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         default="scripts",
         help="what fills generated pages to 100 KB: scripts, or half story-card grids",
     )
+    parser.add_argument(
+        "--preload",
+        metavar="LIB",
+        help="run the newsfold rows with this library preloaded (LD_PRELOAD), e.g. jemalloc's "
+        "libjemalloc.so.2 as the README's deployment notes advise; the bare rows run without",
+    )
     parser.add_argument("--json", help="write every figure to this file")
     return parser.parse_args(argv)
 
@@ -1541,6 +1568,9 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the benchmark and print the table."""
     args = parse_args(argv)
+    if args.preload and not Path(args.preload).is_file():
+        print(f"--preload: no library at {args.preload}", file=sys.stderr)
+        return 2
     pages = QUICK_PAGES if args.quick else args.pages or (0 if args.real else DEFAULT_PAGES)
     real = None  # with --real, all 1,171 pages unless --pages or --quick says fewer
     if args.real:
@@ -1554,7 +1584,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(f"skipped: no {', '.join(missing)} under {real} (set {scoring.BENCHDATA_ENV})")
             return 0
     with tempfile.TemporaryDirectory(prefix="newsfold-crawl-bench-") as tmp:
-        plan = Plan(runs=max(1, args.repeat))
+        plan = Plan(runs=max(1, args.repeat), preload=args.preload)
         result = run_benchmark(
             pages, Path(tmp), plan, log=print_progress, real=real, padding=args.padding
         )

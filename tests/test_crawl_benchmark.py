@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import sys
 from pathlib import Path
 
 import pytest
@@ -92,3 +94,19 @@ def test_targets_are_judged_on_each_rounds_own_ratio() -> None:
     by_key = {row.key: row for row in rows}
     assert by_key["newsfold_w1"].seconds == 14  # the median round
     assert by_key["newsfold_w1"].extra["round_seconds"] == [12, 24, 14]
+
+
+def test_a_preloaded_allocator_reaches_the_newsfold_child_only(tmp_path: Path) -> None:
+    """``--preload`` runs newsfold's child with the library mapped; the bare rows' env has none."""
+    libc = next(
+        (p for p in ("/lib/x86_64-linux-gnu/libc.so.6", "/lib64/libc.so.6") if Path(p).exists()),
+        None,
+    )
+    if libc is None:
+        pytest.skip("no libc.so.6 at a known path to preload")
+    probe = [sys.executable, "-c", "import os; print(os.environ.get('LD_PRELOAD'))"]
+    done = crawl.run_measured(probe, tmp_path, 60, crawl.child_env(libc))
+    assert done.returncode == 0 and done.stdout.strip() == libc
+    plain = crawl.run_measured(probe, tmp_path, 60)
+    assert plain.stdout.strip() == str(os.environ.get("LD_PRELOAD"))
+    assert crawl.main(["--preload", str(tmp_path / "missing.so"), "--quick"]) == 2
