@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 import math
-from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
@@ -274,7 +273,7 @@ class Folder:
         rest = set().union(*(c.terms for c in near)) - idf.keys()
         if rest:
             _, more = index.term_frequencies(list(rest))
-            scale = known | rarity_scales(total, more, rest)
+            scale = known | term_scales({t: rarity(total, more.get(t, 0)) for t in rest})
         scored = [(cosine(wanted, scaled_vector(c.terms, scale)), c) for c in near]
         matched = [(s, c) for s, c in scored if s >= threshold and c.story_id]
         if not matched:
@@ -306,15 +305,6 @@ def election_key(sighting: Sighting, canonical: set[str]) -> tuple[Any, ...]:
 def rarity(total: int, df: float) -> float:
     """A term's rarity weight (smoothed idf) when ``df`` of ``total`` articles carry it."""
     return math.log((total + 2) / (df + 1)) + 1.0
-
-
-def rarity_scales(total: int, df: dict[str, int], terms: Iterable[str]) -> dict[str, float]:
-    """``term_scales`` of each term's ``rarity``, in one pass (a story check scales ~300 terms)."""
-    log, top = math.log, total + 2
-    return {
-        t: (0.1 if t in DOMAIN_COMMON else 1.0) * (log(top / (df.get(t, 0) + 1)) + 1.0)
-        for t in terms
-    }
 
 
 def query_ranking(terms: dict[str, float], idf: dict[str, float]) -> list[str]:

@@ -96,8 +96,11 @@ def test_targets_are_judged_on_each_rounds_own_ratio() -> None:
     assert by_key["newsfold_w1"].extra["round_seconds"] == [12, 24, 14]
 
 
-def test_a_preloaded_allocator_reaches_the_newsfold_child_only(tmp_path: Path) -> None:
-    """``--preload`` runs newsfold's child with the library mapped; the bare rows' env has none."""
+def test_a_preload_is_set_only_in_the_child_env_that_asks_for_it(tmp_path: Path) -> None:
+    """``child_env(lib)`` puts the library in a child's LD_PRELOAD; the default env is the caller's.
+
+    A missing library is refused before anything runs.
+    """
     libc = next(
         (p for p in ("/lib/x86_64-linux-gnu/libc.so.6", "/lib64/libc.so.6") if Path(p).exists()),
         None,
