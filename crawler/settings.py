@@ -18,6 +18,9 @@ DOWNLOADER_MIDDLEWARES = {
     "crawler.guard.AddressGuard": 50,
     # Its process_response runs before RetryMiddleware's (550), which then schedules the retry.
     "crawler.backoff.Backoff": 560,
+    # Scrapy's own, with a check on the raw bytes first (see crawler/refresh.py).
+    "scrapy.downloadermiddlewares.redirect.MetaRefreshMiddleware": None,
+    "crawler.refresh.MetaRefresh": 580,
 }
 
 

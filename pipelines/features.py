@@ -8,6 +8,7 @@ import unicodedata
 from collections import Counter, defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from functools import lru_cache
 from itertools import accumulate
 
 import numpy as np
@@ -263,6 +264,21 @@ def _without_possessive(word: str) -> str:
     return word[:-2] if word.endswith(("'s", "’s")) else word
 
 
+# Capitalised tokens repeat within a text and across texts (names, sentence openers): their
+# reading is kept, as trafilatura keeps its per-string checks, in a bounded cache.
+@lru_cache(maxsize=32768)
+def _reading(token: str) -> tuple[str, bool, bool]:
+    """A token's clean word, whether that is a name word, and whether punctuation ends the token."""
+    word = _clean_word(token)
+    return word, bool(word and _NAME_WORD.match(word)), bool(_TRAILING_PUNCT.search(token))
+
+
+@lru_cache(maxsize=32768)
+def _name_part(word: str) -> str:
+    """A name word as terms are keyed: normalised."""
+    return normalise(word)
+
+
 def _sentence_terms(tokens: list[str], weights: defaultdict[str, float]) -> None:
     """Add the capitalised names and notable numbers of one sentence."""
     run: list[str] = []
@@ -274,12 +290,11 @@ def _sentence_terms(tokens: list[str], weights: defaultdict[str, float]) -> None
             _flush(run, weights)
             run = []
         last = index
-        token = tokens[index]
-        word = _clean_word(token)
+        word, is_name, ends = _reading(tokens[index])
         # A capital at the start of a sentence names something only if a name follows.
-        if word and _NAME_WORD.match(word) and (index > 0 or _name_follows(tokens, index)):
+        if is_name and (index > 0 or _name_follows(tokens, index)):
             run.append(word)
-            if _TRAILING_PUNCT.search(token):
+            if ends:
                 _flush(run, weights)
                 run = []
             continue
@@ -293,12 +308,14 @@ def _sentence_terms(tokens: list[str], weights: defaultdict[str, float]) -> None
 
 def _name_follows(tokens: list[str], index: int) -> bool:
     """Whether the token after ``index`` is a name."""
-    return index + 1 < len(tokens) and bool(_NAME_WORD.match(_clean_word(tokens[index + 1])))
+    return index + 1 < len(tokens) and _reading(tokens[index + 1])[1]
 
 
 def _flush(run: list[str], weights: defaultdict[str, float]) -> None:
     """Count a run of capitalised words as one name, or its words when too long for one."""
-    parts = [normalise(word) for word in run]
+    if not run:
+        return
+    parts = [_name_part(word) for word in run]
     while parts and parts[0] in STOPWORDS:
         parts = parts[1:]
     if len(parts) > 3:
