@@ -67,6 +67,7 @@ PAGE_BYTES = (90_000, 110_000)
 BASE_TOKEN = "__NEWSFOLD_BENCH_BASE__"
 EPOCH = datetime(2025, 3, 1, 6, 0, tzinfo=UTC)
 SAMPLE_S = 0.05
+SYSTEM_SUFFIX = "_system"  # key of a newsfold row run without the preload, beside the one with it
 BUSY_LOAD = 0.5
 TARGETS: Mapping[str, float] = MappingProxyType(
     {"workers1_vs_trafilatura": 0.8, "auto_vs_trafilatura": 1.5}
@@ -1098,6 +1099,7 @@ class Plan:
     runs: int = 1
     startup: bool = True
     preload: str | None = None  # a library the newsfold rows run with (LD_PRELOAD)
+    paired: bool = False  # with a preload: the newsfold rows also run without it, each round
 
 
 def median_run(runs: int, measure: Callable[[], Measured]) -> tuple[float, list[Measured]]:
@@ -1276,9 +1278,19 @@ def source_state() -> dict[str, Any]:
 
 
 def newsfold_row(
-    server: PageServer, entries: Sequence[dict[str, Any]], work: Path, workers: int, plan: Plan
+    server: PageServer,
+    entries: Sequence[dict[str, Any]],
+    work: Path,
+    workers: int,
+    plan: Plan,
+    system: bool = False,
 ) -> Row:
-    """newsfold end to end: wall time of the crawl minus the wall time of an empty crawl."""
+    """newsfold end to end: wall time of the crawl minus the wall time of an empty crawl.
+
+    ``system``: run without the plan's preload (the system allocator), as a row of its own.
+    """
+    if system:
+        plan = replace(plan, preload=None)
     tag = f"newsfold-w{workers}"
     timeout = 300 + 2 * len(entries)
     startup, startup_cpu = startup_run(
@@ -1299,8 +1311,9 @@ def newsfold_row(
         stored["ok"] = stored["articles"] == originals and stored["sightings"] == len(entries)
     effective = workers or os.cpu_count() or 1
     under = f" ({Path(plan.preload).name})" if plan.preload else ""
+    under = " (system allocator)" if system else under
     return Row(
-        key=f"newsfold_w{workers}",
+        key=f"newsfold_w{workers}{SYSTEM_SUFFIX if system else ''}",
         label=f"newsfold workers={workers if workers else f'auto ({effective})'}{under}",
         pages=len(entries),
         seconds=crawl_seconds(wall, startup),
@@ -1363,9 +1376,20 @@ def run_benchmark(
                 "scrapy + trafilatura",
                 lambda: scrapy_row(server, entries, work, once, "extract"),
             ),
-            ("newsfold workers=1", lambda: newsfold_row(server, entries, work, 1, once)),
-            ("newsfold workers=auto", lambda: newsfold_row(server, entries, work, 0, once)),
         ]
+        for workers in (1, 0):
+            mode = f"workers={workers or 'auto'}"
+            steps.append(
+                (f"newsfold {mode}", lambda w=workers: newsfold_row(server, entries, work, w, once))
+            )
+            if plan.preload and plan.paired:
+                # each under the system allocator right after: the pair shares the host's state
+                steps.append(
+                    (
+                        f"newsfold {mode}, system allocator",
+                        lambda w=workers: newsfold_row(server, entries, work, w, once, True),
+                    )
+                )
         for number in range(1, plan.runs + 1):
             done = []
             for name, step in steps:
@@ -1376,6 +1400,7 @@ def run_benchmark(
             rounds.append(done)
     facts |= {
         "preload": plan.preload,
+        "paired": plan.paired,
         "runs": plan.runs,
         "startup_measured": plan.startup,
         "load_before": load_before,
@@ -1415,6 +1440,12 @@ def summarise(
         )
     }
     ratios = {k: statistics.median(v) for k, v in per_round.items()}
+    # Preloaded against system-allocator rows of the same round: how much the allocator gives.
+    allocator = {
+        mode: [round_ratio(done, key, key + SYSTEM_SUFFIX) for done in rounds or [rows]]
+        for mode, key in (("workers1", "newsfold_w1"), ("auto", "newsfold_w0"))
+        if key + SYSTEM_SUFFIX in by_key
+    }
     return {
         **facts,
         "cpus": os.cpu_count(),
@@ -1427,15 +1458,16 @@ def summarise(
         ],
         "ratios": ratios,
         "round_ratios": per_round,
+        "allocator_ratios": allocator,
         "targets": dict(TARGETS),
         "targets_met": {k: v >= TARGETS[k] for k, v in ratios.items()},
     }
 
 
-def round_ratio(done: Sequence[Row], key: str) -> float:
-    """One round's pages/s of a row over that round's bare trafilatura."""
+def round_ratio(done: Sequence[Row], key: str, base_key: str = "trafilatura_default") -> float:
+    """One round's pages/s of a row over that round's bare trafilatura (or another row)."""
     by_key = {row.key: row for row in done}
-    base = by_key["trafilatura_default"].pages_per_s
+    base = by_key[base_key].pages_per_s
     return by_key[key].pages_per_s / base if base else 0.0
 
 
@@ -1490,6 +1522,11 @@ def print_report(result: dict[str, Any]) -> None:
         console.print(f"{key}: {value:.2f}{rounds} (target ≥ {TARGETS[key]}): {verdict}")
     if result.get("preload"):
         console.print(f"newsfold rows ran with LD_PRELOAD={result['preload']}; the others without")
+    for mode, each in result.get("allocator_ratios", {}).items():
+        console.print(
+            f"{mode}: under {Path(result['preload']).name} {statistics.median(each):.2f}x the "
+            f"system allocator's pages/s (rounds: {' '.join(f'{r:.2f}' for r in each)})"
+        )
     console.print(
         f"benchmark took {result['elapsed_s']:.0f} s; load average {result['load_before']:.2f} "
         f"before, {result['load_after']:.2f} after"
@@ -1561,6 +1598,12 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         help="run the newsfold rows with this library preloaded (LD_PRELOAD), e.g. jemalloc's "
         "libjemalloc.so.2 as the README's deployment notes advise; the bare rows run without",
     )
+    parser.add_argument(
+        "--paired",
+        action="store_true",
+        help="with --preload: run the newsfold rows without the library too, in every round, "
+        "and print what the library gives",
+    )
     parser.add_argument("--json", help="write every figure to this file")
     return parser.parse_args(argv)
 
@@ -1570,6 +1613,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
     if args.preload and not Path(args.preload).is_file():
         print(f"--preload: no library at {args.preload}", file=sys.stderr)
+        return 2
+    if args.paired and not args.preload:
+        print(
+            "--paired compares a --preload library with the system allocator: give both",
+            file=sys.stderr,
+        )
         return 2
     pages = QUICK_PAGES if args.quick else args.pages or (0 if args.real else DEFAULT_PAGES)
     real = None  # with --real, all 1,171 pages unless --pages or --quick says fewer
@@ -1584,7 +1633,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(f"skipped: no {', '.join(missing)} under {real} (set {scoring.BENCHDATA_ENV})")
             return 0
     with tempfile.TemporaryDirectory(prefix="newsfold-crawl-bench-") as tmp:
-        plan = Plan(runs=max(1, args.repeat), preload=args.preload)
+        plan = Plan(runs=max(1, args.repeat), preload=args.preload, paired=args.paired)
         result = run_benchmark(
             pages, Path(tmp), plan, log=print_progress, real=real, padding=args.padding
         )

@@ -101,15 +101,63 @@ def test_a_preload_is_set_only_in_the_child_env_that_asks_for_it(tmp_path: Path)
 
     A missing library is refused before anything runs.
     """
-    libc = next(
-        (p for p in ("/lib/x86_64-linux-gnu/libc.so.6", "/lib64/libc.so.6") if Path(p).exists()),
-        None,
-    )
-    if libc is None:
-        pytest.skip("no libc.so.6 at a known path to preload")
+    libc = _libc()
     probe = [sys.executable, "-c", "import os; print(os.environ.get('LD_PRELOAD'))"]
     done = crawl.run_measured(probe, tmp_path, 60, crawl.child_env(libc))
     assert done.returncode == 0 and done.stdout.strip() == libc
     plain = crawl.run_measured(probe, tmp_path, 60)
     assert plain.stdout.strip() == str(os.environ.get("LD_PRELOAD"))
     assert crawl.main(["--preload", str(tmp_path / "missing.so"), "--quick"]) == 2
+
+
+def test_paired_rows_run_each_newsfold_mode_without_the_preload_too(tmp_path: Path) -> None:
+    """``--paired``: each newsfold row is followed by its system-allocator twin, every round."""
+    libc = _libc()
+    plan = crawl.Plan(runs=1, startup=False, preload=libc, paired=True)
+    result = crawl.run_benchmark(10, tmp_path, plan)
+
+    keys = [row["key"] for row in result["rows"]]
+    assert keys == [
+        *ROW_KEYS[:4],
+        "newsfold_w1",
+        "newsfold_w1_system",
+        "newsfold_w0",
+        "newsfold_w0_system",
+    ]
+    rows = {row["key"]: row for row in result["rows"]}
+    assert rows["newsfold_w1_system"]["label"] == "newsfold workers=1 (system allocator)"
+    assert rows["newsfold_w1"]["label"] == f"newsfold workers=1 ({Path(libc).name})"
+    assert all(rows[k]["stored"]["ok"] for k in keys if k.startswith("newsfold"))
+    assert set(result["allocator_ratios"]) == {"workers1", "auto"}
+    assert crawl.main(["--paired", "--quick"]) == 2  # nothing to pair without --preload
+
+
+def test_allocator_ratio_pairs_rows_of_the_same_round() -> None:
+    """What the preload gives is each round's preloaded row over its system-allocator twin."""
+    keys = [*ROW_KEYS, "newsfold_w1_system", "newsfold_w0_system"]
+
+    def round_rows(w1: float, w1_system: float) -> list[crawl.Row]:
+        seconds = {"newsfold_w1": w1, "newsfold_w1_system": w1_system}
+        return [
+            crawl.Row(key=k, label=k, pages=100, seconds=seconds.get(k, 1.0), peak_rss_mb=1)
+            for k in keys
+        ]
+
+    rounds = [round_rows(9, 10), round_rows(20, 20), round_rows(12, 15)]  # round 2: a slow host
+    rows = [crawl.median_row(list(runs)) for runs in zip(*rounds, strict=True)]
+    result = crawl.summarise(rows, {}, rounds)
+    assert result["allocator_ratios"]["workers1"] == pytest.approx([10 / 9, 1.0, 15 / 12])
+    assert result["allocator_ratios"]["auto"] == pytest.approx([1.0, 1.0, 1.0])
+    unpaired = crawl.summarise(rows[: len(ROW_KEYS)], {}, [r[: len(ROW_KEYS)] for r in rounds])
+    assert unpaired["allocator_ratios"] == {}
+
+
+def _libc() -> str:
+    """A library every Linux process already has, to preload harmlessly (skips when not found)."""
+    libc = next(
+        (p for p in ("/lib/x86_64-linux-gnu/libc.so.6", "/lib64/libc.so.6") if Path(p).exists()),
+        None,
+    )
+    if libc is None:
+        pytest.skip("no libc.so.6 at a known path to preload")
+    return libc
