@@ -265,7 +265,7 @@ def _without_possessive(word: str) -> str:
 
 
 # Capitalised tokens repeat within a text and across texts (names, sentence openers): their
-# reading is kept, as trafilatura keeps its per-string checks, in a bounded cache.
+# reading is kept in a bounded cache, as SiteLearner.key keeps line keys (a few MB at most).
 @lru_cache(maxsize=32768)
 def _reading(token: str) -> tuple[str, bool, bool]:
     """A token's clean word, whether that is a name word, and whether punctuation ends the token."""
