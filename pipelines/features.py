@@ -151,7 +151,7 @@ class Fingerprinter:
         # Whole digests joined, their first 4 bytes taken in numpy: no slice object per shingle.
         digests = b"".join([h.digest() for h in map(hashlib.sha1, grams)])
         hashed = np.frombuffer(digests, dtype="<u4").reshape(-1, 5)[:, 0]
-        hv = _fmix32(hashed.astype(np.uint32)).reshape(-1, 1)
+        hv = _fmix32(hashed.astype(np.uint32, copy=False)).reshape(-1, 1)
         return hv * self._a + self._b
 
     def _lead_keys(self, tokens: list[str], permuted: np.ndarray) -> tuple[int, ...]:
