@@ -173,9 +173,12 @@ def _fmix32(hv: np.ndarray) -> np.ndarray:
     return hv ^ (hv >> np.uint32(16))
 
 
-def lead_contained(short: list[str], long: list[str], size: int) -> float:
-    """Share of the shorter text's shingles found in the opening of the longer text."""
-    grams = gram_set(short, size)
+def lead_contained(
+    short: list[str], long: list[str], size: int, grams: set[tuple[str, ...]] | None = None
+) -> float:
+    """Share of the shorter text's shingles (``grams``, when made) in the longer one's opening."""
+    if grams is None:
+        grams = gram_set(short, size)
     if not grams:
         return 0.0
     opening = gram_set(long[: int(1.2 * len(short)) + 10], size)

@@ -189,7 +189,8 @@ class Folder:
         short, long = sorted((text.words, other), key=len)
         if len(short) < self.config.min_words:
             return 0.0
-        return lead_contained(short, long, self.config.shingle_size)
+        grams = text.grams if short is text.words else None  # the text's own, made once
+        return lead_contained(short, long, self.config.shingle_size, grams)
 
     def _words_of(self, index: FoldIndex, cand: Candidate) -> list[str]:
         """A stored article's words, read once per process for each content hash."""

@@ -28,5 +28,7 @@ def to_stored(value: str | datetime | None) -> str | None:
 
 def shift(stored: str, days: float) -> str:
     """A stored timestamp moved by a number of days."""
-    moved = datetime.strptime(stored, FORMAT).replace(tzinfo=UTC) + timedelta(days=days)
+    # fromisoformat reads the stored form ~10x faster than strptime; the story search shifts twice
+    # an article.
+    moved = datetime.fromisoformat(stored).astimezone(UTC) + timedelta(days=days)
     return moved.strftime(FORMAT)

@@ -313,6 +313,18 @@ def plain_shingles(tokens: list[str], size: int) -> set[bytes]:
     return {" ".join(gram).encode() for gram in gram_set(tokens, size)}
 
 
+@pytest.mark.parametrize(("cut", "opening"), [(0, True), (10, True), (70, False), (95, False)])
+def test_a_teasers_own_grams_give_the_same_share(cut: int, opening: bool) -> None:
+    """The teaser check may pass the shorter text's n-grams it already made: the same share."""
+    from pipelines.features import gram_set, lead_contained
+
+    full = words(BODY)
+    short = full[cut : cut + 50]
+    share = lead_contained(short, full, 5)
+    assert lead_contained(short, full, 5, gram_set(short, 5)) == share
+    assert (share == 1.0) == opening
+
+
 @pytest.mark.parametrize(
     "text",
     [

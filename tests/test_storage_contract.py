@@ -346,6 +346,21 @@ def test_seen_urls_by_key_sighting_or_offtopic_and_expired_by_age(store: SQLStor
     assert store.prune_seen(shift(utcnow(), -90)) == 0
 
 
+@pytest.mark.parametrize(
+    ("stored", "days", "moved"),
+    [
+        ("2026-01-01T10:00:00+00:00", 7, "2026-01-08T10:00:00+00:00"),
+        ("2026-03-01T00:30:00+00:00", -1, "2026-02-28T00:30:00+00:00"),
+        ("2024-02-28T23:00:00+00:00", 1.5, "2024-03-01T11:00:00+00:00"),
+        ("2025-12-31T23:59:59+00:00", 1 / 86400, "2026-01-01T00:00:00+00:00"),
+    ],
+)
+def test_shift_moves_a_stored_timestamp_in_utc(stored: str, days: float, moved: str) -> None:
+    """A story window's bounds: the stored form in, the stored form out, leap days counted."""
+    assert shift(stored, days) == moved
+    assert shift(moved, -days) == stored
+
+
 # ---- locks and concurrent writers
 
 
