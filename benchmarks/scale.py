@@ -1,7 +1,7 @@
 """Scale benchmark: a cron run's folding cost, start-up and memory against 10k to 1M stored articles.
 
 Usage: ``python benchmarks/scale.py [--sizes 10000,100000,1000000] [--keep DIR] [--fold-docs N]
-[--repeat R] [--extract-pages N] [--json OUT]``.
+[--repeat R] [--rounds K] [--extract-pages N] [--json OUT]``.
 
 - **store**: N articles written straight into a SQLite store that ``open_storage`` made (every
   migration), laid out as ``SQLFoldIndex.add_article`` writes them: random MinHash values with
@@ -28,6 +28,11 @@ Usage: ``python benchmarks/scale.py [--sizes 10000,100000,1000000] [--keep DIR] 
 - **extraction**: ``Extractor.extract`` + ``Cleaner.clean`` per page, on the Zyte benchmark's
   real pages in ``../shared/benchdata`` (``$NEWSFOLD_BENCHDATA``), else on the crawl benchmark's
   generated 100 KB pages, which extract 3x faster.
+
+- **rounds** (``--rounds K``): the folding at every size and the extraction are measured K times,
+  one size after another in each round, so a ratio pairs figures taken minutes apart, not a
+  whole run apart; each row shows its median round and the ratios are the median of the rounds'
+  own ratios, as ``benchmarks/crawl.py`` pairs its rows.
 
 Targets (issue 4): the store step at the largest size within 2x the smallest; start-up under
 2 s and peak RSS under 500 MB at the largest; the store step at most 10% of extraction.
@@ -578,6 +583,7 @@ class Plan:
     repeats: int = REPEATS
     extract_pages: int = EXTRACT_PAGES
     seed: int = SEED
+    rounds: int = 1
 
 
 def commit_items() -> int:
@@ -591,14 +597,24 @@ def run(plan: Plan, keep: Path | None = None) -> dict[str, Any]:
     """Every measurement at every size, and the targets."""
     started = time.perf_counter()
     with kept_folder(keep) as folder:
-        rows = [measure_size(plan, folder, n) for n in plan.sizes]
+        stores = [measure_size(plan, folder, n) for n in plan.sizes]
+        rounds = [fold_round(plan, stores, k) for k in range(1, max(1, plan.rounds) + 1)]
+    rows = [row for _, row in stores]
+    for k, row in enumerate(rows):
+        median = statistics.median_low(r["folds"][k]["store_us"] for r in rounds)
+        row.update(next(r["folds"][k] for r in rounds if r["folds"][k]["store_us"] == median))
+        row["rounds_store_us"] = [r["folds"][k]["store_us"] for r in rounds]
+        row["x_first"] = statistics.median(
+            r["folds"][k]["store_us"] / r["folds"][0]["store_us"] for r in rounds
+        )
     extrapolate_lsh(rows)
-    log(f"extraction: {plan.extract_pages} pages")
-    extract_us, pages = extraction_us(plan.extract_pages, plan.seed)
     result = {
         "rows": rows,
-        "extract_us": extract_us,
-        "extract_pages": pages,
+        "extract_us": statistics.median_low(r["extract_us"] for r in rounds),
+        "extract_pages": rounds[0]["extract_pages"],
+        "rounds": [
+            {key: r[key] for key in ("extract_us", "cost_ratio", "fold_extract")} for r in rounds
+        ],
         "fold_docs": plan.fold_docs,
         "commit_items": commit_items(),
         "repeats": plan.repeats,
@@ -620,34 +636,52 @@ def kept_folder(keep: Path | None) -> Iterator[Path]:
         yield Path(tmp)
 
 
-def measure_size(plan: Plan, folder: Path, n: int) -> dict[str, Any]:
-    """Build (or reuse) the store of ``n`` articles and measure cron runs against it."""
+def measure_size(plan: Plan, folder: Path, n: int) -> tuple[Path, dict[str, Any]]:
+    """Build (or reuse) the store of ``n`` articles; a cron run's start-up and datasketch's way."""
     path, build_s, reused = ensure_store(folder, n, plan.seed)
     # A store just built or copied is still being written back to disk by the kernel (GBs at
     # 1M): flushed first, so that writeback does not run during the timed steps.
     os.sync()
-    log(f"{n:,}: start-up x{plan.repeats}, then folding {plan.fold_docs} articles")
+    log(f"{n:,}: start-up x{plan.repeats}")
     starts = [cron_child(path, 0, plan.seed)["startup_s"] for _ in range(plan.repeats)]
-    scratch = path.with_name(path.name + ".scratch")
-    remove_store(scratch)
-    shutil.copyfile(path, scratch)
-    os.sync()
-    try:
-        fold = cron_child(scratch, plan.fold_docs, plan.seed + 1)
-    finally:
-        remove_store(scratch)
     row = {
         "n": n,
         "build_s": build_s,
         "reused": reused,
         "store_gb": path.stat().st_size / 1e9,
         "startup_s": statistics.median(starts),
-        **fold,
     }
     if n <= LSH_MAX:
         log(f"{n:,}: datasketch MinHashLSH rebuild")
         row["lsh"] = run_child("lsh", str(path), str(n))
-    return row
+    return path, row
+
+
+def fold_round(
+    plan: Plan, stores: Sequence[tuple[Path, dict[str, Any]]], number: int
+) -> dict[str, Any]:
+    """One round: a cron run folds into a scratch copy of each store in turn, then extraction."""
+    folds = []
+    for path, row in stores:
+        log(f"{row['n']:,}: folding {plan.fold_docs} articles (round {number} of {plan.rounds})")
+        scratch = path.with_name(path.name + ".scratch")
+        remove_store(scratch)
+        shutil.copyfile(path, scratch)
+        os.sync()
+        try:
+            folds.append(cron_child(scratch, plan.fold_docs, plan.seed + 1))
+        finally:
+            remove_store(scratch)
+    log(f"extraction: {plan.extract_pages} pages (round {number} of {plan.rounds})")
+    extract_us, pages = extraction_us(plan.extract_pages, plan.seed)
+    small, large = folds[0]["store_us"], folds[-1]["store_us"]
+    return {
+        "folds": folds,
+        "extract_us": extract_us,
+        "extract_pages": pages,
+        "cost_ratio": large / small,
+        "fold_extract": large / extract_us,
+    }
 
 
 def extrapolate_lsh(rows: list[dict[str, Any]]) -> None:
@@ -671,12 +705,13 @@ def extrapolate_lsh(rows: list[dict[str, Any]]) -> None:
 
 def targets(result: dict[str, Any]) -> dict[str, dict[str, Any]]:
     """Each target of issue 4 with its figure (at the largest size) and whether it is met."""
-    small, large = result["rows"][0], result["rows"][-1]
+    large = result["rows"][-1]
+    rounds = result["rounds"]
     figures = {
-        "cost_ratio": large["store_us"] / small["store_us"],
+        "cost_ratio": statistics.median(r["cost_ratio"] for r in rounds),
         "startup_s": large["startup_s"],
         "rss_mb": large["peak_rss_mb"],
-        "fold_extract": large["store_us"] / result["extract_us"],
+        "fold_extract": statistics.median(r["fold_extract"] for r in rounds),
     }
     return {
         key: {"limit": TARGETS[key], "value": value, "met": value <= TARGETS[key]}
@@ -731,7 +766,6 @@ def print_report(result: dict[str, Any]) -> None:
     )
     for name in COLUMNS:
         table.add_column(name, justify="right")
-    first = result["rows"][0]["store_us"]
     for row in result["rows"]:
         parts = row["parts_us"]
         table.add_row(
@@ -741,7 +775,7 @@ def print_report(result: dict[str, Any]) -> None:
             f"{row['peak_rss_mb']:.0f}",
             f"{row['store_us']:,.0f}",
             f"{row['store_p95_us']:,.0f}",
-            f"{row['store_us'] / first:.2f}",
+            f"{row['x_first']:.2f}",
             *(f"{parts.get(k, 0):,.0f}" for k in ("story", "lsh", "writes", "transaction")),
             f"{parts['lookup'] + parts['python']:,.0f}",
             f"{row['fingerprint_us']:,.0f}",
@@ -757,7 +791,10 @@ def print_report(result: dict[str, Any]) -> None:
     )
     for key, t in result["targets"].items():
         verdict = "met" if t["met"] else "MISSED"
-        console.print(f"target {key}: {t['value']:.3f} (limit {t['limit']}) {verdict}")
+        spread = ""
+        if len(result["rounds"]) > 1 and key in result["rounds"][0]:
+            spread = f" (median of rounds: {' '.join(f'{r[key]:.3f}' for r in result['rounds'])})"
+        console.print(f"target {key}: {t['value']:.3f}{spread} (limit {t['limit']}) {verdict}")
 
 
 def log(message: str) -> None:
@@ -775,11 +812,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--keep", type=Path, help="build stores here and reuse them later")
     parser.add_argument("--fold-docs", type=int, default=FOLD_DOCS, help="articles folded")
     parser.add_argument("--repeat", type=int, default=REPEATS, help="start-up runs per size")
+    parser.add_argument("--rounds", type=int, default=1, help="folding rounds over every size")
     parser.add_argument("--extract-pages", type=int, default=EXTRACT_PAGES, help="pages")
     parser.add_argument("--json", type=Path, help="write every figure to this file")
     args = parser.parse_args(argv)
     sizes = tuple(int(s) for s in args.sizes.split(","))
-    result = run(Plan(sizes, args.fold_docs, args.repeat, args.extract_pages), args.keep)
+    plan = Plan(sizes, args.fold_docs, args.repeat, args.extract_pages, rounds=args.rounds)
+    result = run(plan, args.keep)
     print_report(result)
     if args.json:
         args.json.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")

@@ -39,6 +39,28 @@ def test_scale_benchmark_folds_copies_into_a_store_laid_out_as_folding_writes(
     assert scale.ensure_store(tmp_path, STORED, plan.seed) == (store, row["build_s"], True)
 
 
+def test_rounds_pair_the_sizes_each_round_and_report_the_median_ratios(tmp_path: Path) -> None:
+    """With rounds, every size folds once a round; ratios are the median of each round's own."""
+    plan = scale.Plan(sizes=(500, 1000), fold_docs=20, repeats=1, extract_pages=1, rounds=2)
+    result = scale.run(plan, tmp_path)
+
+    assert len(result["rounds"]) == 2
+    for k, row in enumerate(result["rows"]):
+        assert len(row["rounds_store_us"]) == 2 and row["store_us"] in row["rounds_store_us"]
+        assert row["store_us"] == min(row["rounds_store_us"])  # the lower median of two
+        first = result["rows"][0]["rounds_store_us"]
+        own = [r / f for r, f in zip(row["rounds_store_us"], first, strict=True)]
+        assert row["x_first"] == sum(own) / 2 and (k or own == [1.0, 1.0])
+    small, large = (row["rounds_store_us"] for row in result["rows"])
+    ratios = [r["cost_ratio"] for r in result["rounds"]]
+    assert ratios == [b / a for a, b in zip(small, large, strict=True)]
+    assert result["targets"]["cost_ratio"]["value"] == sum(ratios) / 2
+    shares = [r["fold_extract"] for r in result["rounds"]]
+    assert result["targets"]["fold_extract"]["value"] == sum(shares) / 2
+    for r, step in zip(result["rounds"], large, strict=True):
+        assert r["fold_extract"] == step / r["extract_us"]
+
+
 def postings(conn: sqlite3.Connection, profile: dict[str, float]) -> list[str]:
     """The terms folding would index of a profile, ranked by weight and the stored rarities."""
     df = dict(conn.execute("SELECT term, df FROM term_df"))
