@@ -274,7 +274,7 @@ class Folder:
         rest = set().union(*(c.terms for c in near)) - idf.keys()
         if rest:
             _, more = index.term_frequencies(list(rest))
-            scale = known | rarity_scales(total, more, rest)
+            scale = known | term_scales({t: rarity(total, more.get(t, 0)) for t in rest})
         scored = [(cosine(wanted, scaled_vector(c.terms, scale)), c) for c in near]
         matched = [(s, c) for s, c in scored if s >= threshold and c.story_id]
         if not matched:
@@ -328,15 +328,6 @@ def profile_vector(terms: dict[str, float], idf: dict[str, float]) -> dict[str, 
 def term_scales(idf: dict[str, float]) -> dict[str, float]:
     """Each term's weight before its count: rarity, a tenth for domain-common terms."""
     return {term: (0.1 if term in DOMAIN_COMMON else 1.0) * w for term, w in idf.items()}
-
-
-def rarity_scales(total: int, df: dict[str, int], terms: set[str]) -> dict[str, float]:
-    """``term_scales`` of the terms' rarities, in one pass: a story's candidates bring hundreds."""
-    log, common, articles = math.log, DOMAIN_COMMON, total + 2
-    # the arithmetic of rarity() and term_scales(), in the same order
-    return {
-        t: (0.1 if t in common else 1.0) * (log(articles / (df.get(t, 0) + 1)) + 1.0) for t in terms
-    }
 
 
 def scaled_vector(terms: dict[str, float], scale: dict[str, float]) -> dict[str, float]:

@@ -18,7 +18,6 @@ from pipelines.fold import (
     cosine_bound,
     rarity,
     rarity_floor,
-    rarity_scales,
     scaled_vector,
     term_scales,
 )
@@ -411,17 +410,6 @@ def test_the_story_bound_is_never_below_the_cosine_it_spares() -> None:
         assert bound >= exact - 1e-12
         spared += bound < 0.25
     assert spared > 500  # the bound is tight enough to spare most unrelated profiles
-
-
-def test_rarity_scales_are_term_scales_of_the_rarities_to_the_last_bit() -> None:
-    """The one-pass weights of a candidate story's terms are exactly the two-step ones."""
-    rng = random.Random(11)
-    terms = {f"name {k}" for k in range(200)} | set(DOMAIN_COMMON) | {"~word"}
-    for total in (0, 1, 7, 1000, 10**6 + 3):
-        df = {t: rng.randint(0, total + 8) for t in terms if rng.random() < 0.8}  # some unread
-        expected = term_scales({t: rarity(total, df.get(t, 0)) for t in terms})
-        got = rarity_scales(total, df, terms)
-        assert list(got) == list(expected) and all(got[t] == expected[t] for t in terms)
 
 
 def test_stored_texts_are_tokenised_once_per_content_hash(
