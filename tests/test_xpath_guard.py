@@ -1,0 +1,101 @@
+"""trafilatura's expressions, guarded, select what the originals select."""
+
+from __future__ import annotations
+
+import re
+import sys
+from collections.abc import Iterator
+
+import lxml.html
+import pytest
+from lxml import etree
+
+from benchmarks import scoring
+from crawler.demo.sites import load_publishers
+from pipelines.extract import Extractor
+from pipelines.xpath_guard import _RE_TEST, REGEXP_NS, guard_trafilatura, guarded
+
+# A guard as guarded() writes it, to take off again: "(ATTRS and re:test(ATTRS, ...))".
+_GUARD = re.compile(rf"\((@[\w-]+(?:\s*\|\s*@[\w-]+)*) and ({_RE_TEST.pattern})\)")
+# Every eighth published page: enough markup variety, a few seconds.
+BENCH_STEP = 8
+
+
+def unguarded(path: str) -> str:
+    """The expression as trafilatura wrote it."""
+    return _GUARD.sub(lambda m: m.group(2), path)
+
+
+def trafilatura_expressions() -> dict[str, etree.XPath]:
+    """Every regex-testing expression trafilatura's modules hold now, by its path."""
+    found: dict[str, etree.XPath] = {}
+    for name, module in list(sys.modules.items()):
+        if name == "trafilatura" or name.startswith("trafilatura."):
+            for value in vars(module).values():
+                for item in value if isinstance(value, list) else [value]:
+                    if isinstance(item, etree.XPath) and "re:test(" in item.path:
+                        found[item.path] = item
+    return found
+
+
+def fixture_pages() -> Iterator[bytes]:
+    """The demo publishers' pages, and every eighth published benchmark page where present."""
+    for publisher in load_publishers().values():
+        for page in publisher.pages:
+            yield publisher.render(page, "http://127.0.0.1:8000").html.encode()
+    root = scoring.default_benchdata_root()
+    if scoring.missing_reason(root, scoring.AEB_DIR) is None:
+        for aeb in scoring.load_aeb_pages(root)[::BENCH_STEP]:
+            yield scoring.read_gzip_bytes(aeb.html_path)
+    if scoring.missing_reason(root, scoring.TRAFEVAL_DIR) is None:
+        for page in scoring.load_trafeval_pages(root)[::BENCH_STEP]:
+            yield scoring.read_gzip_bytes(page.html_path)
+
+
+def test_a_test_on_attributes_runs_only_where_one_is_present() -> None:
+    path = ".//div[re:test(@id, '^shar|social') or re:test(@id|@class, 'cookie', 'i')]"
+    assert guarded(path) == (
+        ".//div[(@id and re:test(@id, '^shar|social')) or "
+        "(@id|@class and re:test(@id|@class, 'cookie', 'i'))]"
+    )
+    assert guarded(guarded(path)) == guarded(path)
+    assert unguarded(guarded(path)) == path
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        ".//div[re:test(@class, 'nav|')]",  # an empty branch matches a missing attribute
+        ".//div[re:test(@class, '^(?:ad)?$')]",
+        ".//p[re:test(text(), 'Read more')]",  # not an attribute
+        './/p[re:test(@class, "share")]',  # a literal in double quotes: not the form handled
+    ],
+)
+def test_tests_that_could_change_meaning_are_left_alone(path: str) -> None:
+    assert guarded(path) == path
+
+
+def test_the_extractor_guards_trafilatura_once_for_the_process() -> None:
+    Extractor()
+    expressions = trafilatura_expressions()
+    assert len(expressions) >= 15
+    assert all(" and re:test(" in path for path in expressions)
+    assert guard_trafilatura() == 0
+
+
+def test_guarded_expressions_select_the_same_elements() -> None:
+    Extractor()
+    pairs = [
+        (etree.XPath(unguarded(path), namespaces={"re": REGEXP_NS}), guarded_xpath)
+        for path, guarded_xpath in trafilatura_expressions().items()
+    ]
+    assert all(original.path != new.path for original, new in pairs)
+    pages = selected = 0
+    for html in fixture_pages():
+        tree = lxml.html.fromstring(html)
+        pages += 1
+        for original, new in pairs:
+            before, after = original(tree), new(tree)
+            assert after == before, f"{new.path!r} differs on page {pages}"
+            selected += len(before) if isinstance(before, list) else 0
+    assert pages >= 20 and selected > pages  # the expressions did select things
