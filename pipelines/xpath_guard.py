@@ -1,12 +1,15 @@
-"""trafilatura's XPath expressions with each regex attribute test guarded by the attribute's presence.
+"""trafilatura's regex attribute tests, rewritten to run only where the attribute is present.
 
 trafilatura tests class and id attributes with EXSLT regular expressions (``re:test(@id, …)``),
 which lxml runs as a Python callback on every element an expression visits, whether or not the
-element has the attribute. ``(@id and re:test(@id, …))`` skips the callback where the attribute
-is missing. It selects the same elements whenever the pattern cannot match the empty string (a
-missing attribute reads as ""), which is checked for each test; a test that could is left as it
-is. On the 1,171 published benchmark pages, extraction and cleaning cost ~8 % less (23.4 → 21.6
-ms a page, alternated in one process) with the same output.
+element has the attribute, and hands the attribute over as a node-set (a list of smart strings,
+each tied to its element). ``(@id and re:test(string(@id), …))`` skips the callback where the
+attribute is missing and hands over a plain string where it is present. lxml's re:test reads a
+node-set as its first node's text, as ``string()`` does, so both forms test the same text; the
+guard selects the same elements whenever the pattern cannot match the empty string (a missing
+attribute reads as ""), which is checked for each test; a test that could is left as it is.
+Over the 1,171 published benchmark pages, alternated in one process: extraction and cleaning
+20.3 → 18.3 ms a page (the guard alone: 18.6), the same output on every page.
 """
 
 from __future__ import annotations
@@ -29,7 +32,8 @@ MODULES = (
     "trafilatura.metadata",
 )
 # re:test over attributes only (``@id``, ``@id|@class``), its pattern in single quotes, an
-# optional 'i' flag: the form trafilatura writes; anything else is left alone.
+# optional 'i' flag: the form trafilatura writes; anything else (a guarded test among them, whose
+# first argument is string(...)) is left alone.
 _RE_TEST = re.compile(r"re:test\((@[\w-]+(?:\s*\|\s*@[\w-]+)*),\s*'([^']*)'(?:,\s*'(i?)')?\)")
 # Prefixes other than re: would need namespaces this module cannot see on a compiled XPath.
 _PREFIX = re.compile(r"\b([A-Za-z_][\w.-]*):(?![:/])(?=[A-Za-z_*])")
@@ -41,13 +45,14 @@ def guarded(path: str) -> str:
 
     def guard(match: re.Match[str]) -> str:
         attributes, pattern, flags = match.groups()
-        if match.string[: match.start()].endswith(f"({attributes} and "):
-            return match.group(0)  # guarded already
         try:
             empty_matches = re.search(pattern, "", re.IGNORECASE if flags else 0) is not None
         except re.error:
             return match.group(0)
-        return match.group(0) if empty_matches else f"({attributes} and {match.group(0)})"
+        if empty_matches:
+            return match.group(0)
+        rest = match.group(0)[len("re:test(") + len(attributes) :]
+        return f"({attributes} and re:test(string({attributes}){rest})"
 
     return _RE_TEST.sub(guard, path)
 
