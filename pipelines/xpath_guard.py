@@ -1,4 +1,4 @@
-"""trafilatura's regex attribute tests, rewritten to run only where the attribute is present.
+"""trafilatura's regex attribute tests, rewritten to run only where they can match.
 
 trafilatura tests class and id attributes with EXSLT regular expressions (``re:test(@id, …)``),
 which lxml runs as a Python callback on every element an expression visits, whether or not the
@@ -8,8 +8,10 @@ attribute is missing and hands over a plain string where it is present. lxml's r
 node-set as its first node's text, as ``string()`` does, so both forms test the same text; the
 guard selects the same elements whenever the pattern cannot match the empty string (a missing
 attribute reads as ""), which is checked for each test; a test that could is left as it is.
+Where every match of a case-sensitive pattern holds one of a few strings, the guard is
+``contains()`` of those strings instead, which excludes the missing attribute too.
 Over the 1,171 published benchmark pages, alternated in one process: extraction and cleaning
-20.3 → 18.3 ms a page (the guard alone: 18.6), the same output on every page.
+20.6 → 18.2 ms a page (the presence guard alone: 18.7), the same output on every page.
 """
 
 from __future__ import annotations
@@ -18,6 +20,11 @@ import importlib
 import logging
 import re
 import sys
+
+try:  # the parser behind re.compile: private, so a Python without it gets no prefilters
+    from re import _constants, _parser  # type: ignore[attr-defined]
+except ImportError:  # pragma: no cover
+    _constants = _parser = None
 
 from lxml import etree
 
@@ -38,6 +45,9 @@ _RE_TEST = re.compile(r"re:test\((@[\w-]+(?:\s*\|\s*@[\w-]+)*),\s*'([^']*)'(?:,\
 # Prefixes other than re: would need namespaces this module cannot see on a compiled XPath.
 _PREFIX = re.compile(r"\b([A-Za-z_][\w.-]*):(?![:/])(?=[A-Za-z_*])")
 _LITERAL = re.compile(r"'[^']*'|\"[^\"]*\"")
+# A case-sensitive pattern whose every match holds one of a few strings of this length is tested
+# only where the attribute contains one of them (contains() runs in C).
+PREFILTER_MIN_CHARS, PREFILTER_MAX_STRINGS = 3, 4
 
 
 def guarded(path: str) -> str:
@@ -52,9 +62,58 @@ def guarded(path: str) -> str:
         if empty_matches:
             return match.group(0)
         rest = match.group(0)[len("re:test(") + len(attributes) :]
-        return f"({attributes} and re:test(string({attributes}){rest})"
+        test = f"re:test(string({attributes}){rest}"
+        needed = None if flags else required_strings(pattern)
+        if needed and not any("'" in text for text in needed):
+            held = " or ".join(f"contains({attributes}, '{text}')" for text in needed)
+            return f"(({held}) and {test})"
+        return f"({attributes} and {test})"
 
     return _RE_TEST.sub(guard, path)
+
+
+def required_strings(pattern: str) -> list[str] | None:
+    """A few strings one of which every match of ``pattern`` holds, or None."""
+    if _parser is None:  # pragma: no cover
+        return None
+    try:
+        parsed = _parser.parse(pattern)
+        if parsed.state.flags & re.IGNORECASE:  # an inline (?i) flag
+            return None
+        found = _strings(list(parsed))
+    except (re.error, RecursionError):
+        return None
+    if not found:
+        return None
+    # a string holding another is implied by it
+    kept = sorted({t for t in found if not any(o != t and o in t for o in found)})
+    return kept if len(kept) <= PREFILTER_MAX_STRINGS else None
+
+
+def _strings(items: list[tuple[object, object]]) -> list[str] | None:
+    """The fewest, then longest, strings one of which every match of a parsed sequence holds."""
+    options: list[list[str]] = []
+    run = ""
+    for op, arg in items:
+        if op is _constants.LITERAL:
+            run += chr(arg)  # type: ignore[arg-type]
+            continue
+        if run:
+            options.append([run])
+            run = ""
+        if op is _constants.BRANCH:
+            branches = [_strings(list(alt)) for alt in arg[1]]  # type: ignore[index]
+            if all(branches):
+                options.append(sorted({t for b in branches if b for t in b}))
+        elif op is _constants.SUBPATTERN and not arg[1]:  # type: ignore[index]
+            inner = _strings(list(arg[3]))  # type: ignore[index]
+            if inner:
+                options.append(inner)
+        # anything else (classes, repeats, anchors, lookarounds) ends a run of literals
+    if run:
+        options.append([run])
+    usable = [o for o in options if min(map(len, o)) >= PREFILTER_MIN_CHARS]
+    return min(usable, key=lambda o: (len(o), -min(map(len, o)))) if usable else None
 
 
 def guard_trafilatura() -> int:
