@@ -20,6 +20,7 @@ import importlib
 import logging
 import re
 import sys
+from collections.abc import Callable
 
 try:  # the parser behind re.compile: private, so a Python without it gets no prefilters
     from re import _constants, _parser  # type: ignore[attr-defined]
@@ -122,40 +123,61 @@ def guard_trafilatura() -> int:
     Changes trafilatura's module-level expressions for the whole process, to ones that select
     the same elements; running it again replaces nothing.
     """
+    return _swap(_guard)
+
+
+def unguard_trafilatura() -> int:
+    """Put trafilatura's own expressions back (to time bare trafilatura in a guarded process)."""
+    return _swap(original)
+
+
+def original(xpath: etree.XPath) -> etree.XPath:
+    """The trafilatura expression a guarded one replaced, or the expression itself."""
+    return _ORIGINAL.get(xpath.path, xpath)
+
+
+# trafilatura's expressions are process-wide, so the record of their replacements is too: each
+# replaced expression's path -> its guarded form, and each guarded form's path -> the original.
+_GUARDED: dict[str, etree.XPath] = {}
+_ORIGINAL: dict[str, etree.XPath] = {}
+
+
+def _swap(replace: Callable[[etree.XPath], etree.XPath]) -> int:
+    """Replace each XPath object trafilatura's loaded modules hold; how many changed."""
     for name in MODULES:  # loaded before they are walked
         importlib.import_module(name)
-    compiled: dict[str, etree.XPath] = {}
     replaced = 0
     for name, module in list(sys.modules.items()):
         if name != "trafilatura" and not name.startswith("trafilatura."):
             continue
         for attr, value in list(vars(module).items()):
             if isinstance(value, etree.XPath):
-                new = _guard(value, compiled)
+                new = replace(value)
                 if new is not value:
                     setattr(module, attr, new)
                     replaced += 1
             elif isinstance(value, list):  # shared between modules: changed in place
                 for index, item in enumerate(value):
                     if isinstance(item, etree.XPath):
-                        new = _guard(item, compiled)
+                        new = replace(item)
                         if new is not item:
                             value[index] = new
                             replaced += 1
     return replaced
 
 
-def _guard(xpath: etree.XPath, compiled: dict[str, etree.XPath]) -> etree.XPath:
+def _guard(xpath: etree.XPath) -> etree.XPath:
     """The guarded form of one expression, or the expression itself when nothing changes."""
-    found = compiled.get(xpath.path)
+    found = _GUARDED.get(xpath.path)
     if found is not None:
         return found
     path = guarded(xpath.path)
     if path == xpath.path or set(_PREFIX.findall(_LITERAL.sub("''", path))) - {"re"}:
         return xpath
     try:
-        found = compiled[xpath.path] = etree.XPath(path, namespaces={"re": REGEXP_NS})
+        found = etree.XPath(path, namespaces={"re": REGEXP_NS})
     except etree.XPathError as exc:  # left as it is: slower, never wrong
         logger.debug("left an XPath unguarded (%s): %s", exc, xpath.path)
         return xpath
+    _GUARDED[xpath.path], _ORIGINAL[path] = found, xpath
     return found
