@@ -15,9 +15,13 @@ from benchmarks import paired, scoring
 from crawler.demo.sites import load_publishers
 from pipelines.extract import Extractor
 from pipelines.xpath_guard import (
+    compiled,
     guard_trafilatura,
     guarded,
+    match_strings,
+    match_test,
     original,
+    readable,
     required_strings,
     unguard_trafilatura,
 )
@@ -45,7 +49,9 @@ def trafilatura_expressions() -> dict[str, etree.XPath]:
         if name == "trafilatura" or name.startswith("trafilatura."):
             for value in vars(module).values():
                 for item in value if isinstance(value, list) else [value]:
-                    if isinstance(item, etree.XPath) and "re:test(" in item.path:
+                    if isinstance(item, etree.XPath) and (
+                        "re:test(" in item.path or "nf:match" in item.path
+                    ):
                         found[item.path] = item
     return found
 
@@ -73,6 +79,10 @@ def test_a_test_on_attributes_runs_only_where_one_is_present() -> None:
     )
     assert guarded(guarded(path)) == guarded(path)
     assert unguarded(guarded(path)) == path
+    # each guarded test runs as an extension function of its own, which reads back as the test
+    functions_path, functions = compiled(guarded(path))
+    assert "re:test(" not in functions_path and len(functions) == 2
+    assert readable(functions_path) == guarded(path)
 
 
 @pytest.mark.parametrize(
@@ -109,11 +119,67 @@ def test_the_strings_every_match_holds(pattern: str, strings: list[str] | None) 
             assert any(s in text for s in strings)
 
 
+@pytest.mark.parametrize(
+    ("pattern", "ignore_case", "strings"),
+    [
+        # the parser takes the branches' common "c" out: their strings are what follows it
+        ("cookie[-_]?banner|consent|cmplz", True, ["banner", "mplz", "onsent"]),
+        ("Cookie|ONETRUST", True, ["cookie", "onetrust"]),
+        ("(?i)cookie", True, ["cookie"]),
+        ("(?i)cookie", False, None),  # case-insensitive by its own flag
+        ("cookie|ſhare", True, None),  # folds to ASCII letters beyond lower()
+        ("^shar|social|viral|newsletter", False, ["newsletter", "shar", "social", "viral"]),
+    ],
+)
+def test_the_strings_a_match_holds_of_any_number_and_case(
+    pattern: str, ignore_case: bool, strings: list[str] | None
+) -> None:
+    assert match_strings(pattern, ignore_case) == strings
+
+
+@pytest.mark.parametrize(
+    ("pattern", "ignore_case"),
+    [
+        ("cookie[-_]?(?:banner|consent)|notice[-_]{0,2}cookie|cmplz", True),
+        ("^shar|social|[Aa]uthor|bread-?crumb|nav", False),
+        ("hidden", False),
+        ("(^|\\s)link(\\s|$)", False),
+        ("a|", False),  # matches "": no strings to check
+    ],
+)
+def test_a_test_function_answers_as_the_regex(pattern: str, ignore_case: bool) -> None:
+    test = match_test(pattern, ignore_case)
+    values = [
+        "",
+        "cookie-banner",
+        "COOKIE_Consent x",
+        "site-notice--cookie",
+        "cmplz-wrap",
+        "coo kie",
+        "cookİe-banner",  # dotted capital I folds to i in the regex, not in lower()
+        "coo\u212aie-banner",  # the Kelvin sign folds to k
+        "share-bar",
+        "post-author",
+        "Author byline",
+        "breadcrumb",
+        "main-nav",
+        "is-hidden",
+        "link",
+        "footer link",
+        "linked",
+        "x",
+    ]
+    flags = re.IGNORECASE if ignore_case else 0
+    for value in values:
+        assert test(None, value) == (re.search(pattern, value, flags) is not None), value
+
+
 def test_the_extractor_guards_trafilatura_once_for_the_process() -> None:
     Extractor()
     expressions = trafilatura_expressions()
     assert len(expressions) >= 15
-    assert all(" and re:test(string(" in path for path in expressions)
+    assert all(" and nf:match" in path for path in expressions)
+    assert all(" and re:test(string(" in readable(path) for path in expressions)
     assert guard_trafilatura() == 0
 
 
@@ -121,7 +187,7 @@ def test_guarded_expressions_select_the_same_elements() -> None:
     Extractor()
     pairs = [(original(new), new) for new in trafilatura_expressions().values()]
     assert all(old is not new for old, new in pairs)
-    assert all("re:test(string(" not in old.path for old, _ in pairs)
+    assert all("nf:match" not in old.path for old, _ in pairs)
     pages = selected = 0
     for html in fixture_pages():
         tree = lxml.html.fromstring(html)
@@ -139,7 +205,7 @@ def test_trafilatura_s_own_expressions_can_be_put_back() -> None:
     try:
         assert unguard_trafilatura() > 0
         restored = trafilatura_expressions()
-        assert not any("re:test(string(" in path for path in restored)
+        assert not any("nf:match" in path for path in restored)
         assert {original(x).path for x in guarded_forms.values()} == set(restored)
         assert unguard_trafilatura() == 0
     finally:
@@ -152,9 +218,9 @@ def test_the_paired_benchmark_times_bare_trafilatura_with_its_own_expressions() 
     seen: list[bool] = []
 
     def bare(html: bytes) -> None:
-        seen.append(any("re:test(string(" in path for path in trafilatura_expressions()))
+        seen.append(any("nf:match" in path for path in trafilatura_expressions()))
         trafilatura.extract(html)
 
     result = paired.measure(pages, bare)
     assert result.pages == len(pages) and seen and not any(seen)
-    assert all(" and re:test(string(" in path for path in trafilatura_expressions())
+    assert all(" and nf:match" in path for path in trafilatura_expressions())
