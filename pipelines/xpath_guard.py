@@ -47,12 +47,12 @@ MODULES = (
 # re:test over attributes only (``@id``, ``@id|@class``), its pattern in single quotes, an
 # optional 'i' flag: the form trafilatura writes; anything else (a guarded test among them, whose
 # first argument is string(...)) is left alone.
-_RE_TEST = re.compile(r"re:test\((@[\w-]+(?:\s*\|\s*@[\w-]+)*),\s*'([^']*)'(?:,\s*'(i?)')?\)")
+_ATTRIBUTES = r"(@[\w-]+(?:\s*\|\s*@[\w-]+)*)"
+_PATTERN_AND_FLAGS = r",\s*'([^']*)'(?:,\s*'(i?)')?\)"
+_RE_TEST = re.compile(rf"re:test\({_ATTRIBUTES}{_PATTERN_AND_FLAGS}")
 # A guarded test, as guarded() writes it and compiled() turns into an extension function.
-_GUARDED_TEST = re.compile(
-    r"re:test\(string\((@[\w-]+(?:\s*\|\s*@[\w-]+)*)\),\s*'([^']*)'(?:,\s*'(i?)')?\)"
-)
-_MATCH_CALL = re.compile(r"nf:match(\d+)\(string\((@[\w-]+(?:\s*\|\s*@[\w-]+)*)\)\)")
+_GUARDED_TEST = re.compile(rf"re:test\(string\({_ATTRIBUTES}\){_PATTERN_AND_FLAGS}")
+_MATCH_CALL = re.compile(rf"nf:match(\d+)\(string\({_ATTRIBUTES}\)\)")
 # Prefixes other than re: would need namespaces this module cannot see on a compiled XPath.
 _PREFIX = re.compile(r"\b([A-Za-z_][\w.-]*):(?![:/])(?=[A-Za-z_*])")
 _LITERAL = re.compile(r"'[^']*'|\"[^\"]*\"")
