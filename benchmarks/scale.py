@@ -29,6 +29,11 @@ Usage: ``python benchmarks/scale.py [--sizes 10000,100000,1000000] [--keep DIR] 
   real pages in ``../shared/benchdata`` (``$NEWSFOLD_BENCHDATA``), else on the crawl benchmark's
   generated 100 KB pages, which extract 3x faster.
 
+- **without index rows** (``--without-index-rows``): every size also folds, in the same round,
+  with the band keys, story postings and term frequencies left unwritten (their inserts skipped),
+  the floor of a store step that keeps its fold state in SQL tables, compared over the new
+  documents that are no copies (without band keys, the run's wire copies of its own new articles
+  are stored as new articles).
 - **rounds** (``--rounds K``): the folding at every size and the extraction are measured K times,
   one size after another in each round, so a ratio pairs figures taken minutes apart, not a
   whole run apart; each row shows its median round and the ratios are the median of the rounds'
@@ -96,6 +101,8 @@ PARTS = {
     "commit": "transaction",
     "savepoint": "transaction",
 }
+# The inserts of the fold index rows, skipped by ``--without-index-rows``.
+INDEX_ROWS = ("INSERT INTO lsh_bands", "INSERT INTO story_terms", "INSERT INTO term_df")
 
 
 # ---- the synthetic store
@@ -334,7 +341,9 @@ def news_docs(count: int, seed: int) -> list[NewsDoc]:
     return docs
 
 
-def cron_run(store: str, spawned: float, fold_docs: int, seed: int) -> dict[str, Any]:
+def cron_run(
+    store: str, spawned: float, fold_docs: int, seed: int, index_rows: bool = True
+) -> dict[str, Any]:
     """Start-up to ready-to-fold as ``newsfold run`` does it, then fold new articles if asked."""
     import crawler.runner  # noqa: F401 - what a run imports before it crawls
     from config.loader import load_config
@@ -349,6 +358,8 @@ def cron_run(store: str, spawned: float, fold_docs: int, seed: int) -> dict[str,
         storage.check_fold_params(folder.params)
         result: dict[str, Any] = {"startup_s": time.time() - spawned}
         if fold_docs:
+            if not index_rows:
+                skip_index_rows(storage.db)
             timed = TimedStorage(storage)
             batcher = Batcher(timed, config.crawl.commit_items, config.crawl.commit_seconds)
             result.update(fold_all(timed, batcher, folder, news_docs(fold_docs, seed)))
@@ -385,10 +396,25 @@ def fold_all(
         "fingerprint_us": statistics.median(fingerprint_us),
         "store_us": statistics.mean(store_us),
         "store_median_us": statistics.median(store_us),
+        # the documents that are no copies: new articles with or without index rows
+        "originals_us": statistics.mean(
+            us for us, doc in zip(store_us, docs, strict=True) if doc.copy_of is None
+        ),
         "store_p95_us": statistics.quantiles(store_us, n=20)[-1],
         "parts_us": dict(parts),
         "calls_us": {k: v * 1e6 / len(docs) for k, v in timed.spent.items()},
     }
+
+
+def skip_index_rows(db: Any) -> None:
+    """Make ``db`` skip the inserts of fold index rows (a floor, not a usable store)."""
+    execute = db.execute
+
+    def skipping(sql: str, params: Sequence[Any] = ()) -> None:
+        if not sql.startswith(INDEX_ROWS):
+            execute(sql, params)
+
+    db.execute = skipping
 
 
 class TimedStorage:
@@ -512,10 +538,11 @@ def run_child(*argv: str) -> dict[str, Any]:
     return dict(json.loads(done.stdout.strip().splitlines()[-1]))
 
 
-def cron_child(store: Path, fold_docs: int, seed: int) -> dict[str, Any]:
+def cron_child(store: Path, fold_docs: int, seed: int, index_rows: bool = True) -> dict[str, Any]:
     """A cron run in a new process; its start-up clock starts now."""
     spawned = repr(time.time())
-    return run_child("cron", str(store), spawned, str(fold_docs), str(seed))
+    rows = "1" if index_rows else "0"
+    return run_child("cron", str(store), spawned, str(fold_docs), str(seed), rows)
 
 
 def child_main(argv: Sequence[str]) -> int:
@@ -524,7 +551,7 @@ def child_main(argv: Sequence[str]) -> int:
     if kind == "lsh":
         result = lsh_run(store, int(rest[0]))
     else:
-        result = cron_run(store, float(rest[0]), int(rest[1]), int(rest[2]))
+        result = cron_run(store, float(rest[0]), int(rest[1]), int(rest[2]), rest[3] == "1")
     result["peak_rss_mb"] = rss_mb()
     print(json.dumps(result), flush=True)
     return 0
@@ -584,6 +611,7 @@ class Plan:
     extract_pages: int = EXTRACT_PAGES
     seed: int = SEED
     rounds: int = 1
+    without_index_rows: bool = False
 
 
 def commit_items() -> int:
@@ -607,6 +635,9 @@ def run(plan: Plan, keep: Path | None = None) -> dict[str, Any]:
         row["x_first"] = statistics.median(
             r["folds"][k]["store_us"] / r["folds"][0]["store_us"] for r in rounds
         )
+        if plan.without_index_rows:
+            row["floor_us"] = [r["floors"][k]["originals_us"] for r in rounds]
+            row["originals_us"] = [r["folds"][k]["originals_us"] for r in rounds]
     extrapolate_lsh(rows)
     result = {
         "rows": rows,
@@ -661,27 +692,39 @@ def fold_round(
     plan: Plan, stores: Sequence[tuple[Path, dict[str, Any]]], number: int
 ) -> dict[str, Any]:
     """One round: a cron run folds into a scratch copy of each store in turn, then extraction."""
-    folds = []
+    folds, floors = [], []
     for path, row in stores:
         log(f"{row['n']:,}: folding {plan.fold_docs} articles (round {number} of {plan.rounds})")
-        scratch = path.with_name(path.name + ".scratch")
-        remove_store(scratch)
-        shutil.copyfile(path, scratch)
-        os.sync()
-        try:
-            folds.append(cron_child(scratch, plan.fold_docs, plan.seed + 1))
-        finally:
-            remove_store(scratch)
+        if not plan.without_index_rows:
+            folds.append(scratch_fold(plan, path))
+            continue
+        # Alternated, so that neither variant always runs first on a freshly copied store.
+        for index_rows in (True, False) if number % 2 else (False, True):
+            done = scratch_fold(plan, path, index_rows)
+            (folds if index_rows else floors).append(done)
     log(f"extraction: {plan.extract_pages} pages (round {number} of {plan.rounds})")
     extract_us, pages = extraction_us(plan.extract_pages, plan.seed)
     small, large = folds[0]["store_us"], folds[-1]["store_us"]
     return {
         "folds": folds,
+        "floors": floors,
         "extract_us": extract_us,
         "extract_pages": pages,
         "cost_ratio": large / small,
         "fold_extract": large / extract_us,
     }
+
+
+def scratch_fold(plan: Plan, path: Path, index_rows: bool = True) -> dict[str, Any]:
+    """A cron run folding into a scratch copy of the store at ``path``."""
+    scratch = path.with_name(path.name + ".scratch")
+    remove_store(scratch)
+    shutil.copyfile(path, scratch)
+    os.sync()
+    try:
+        return cron_child(scratch, plan.fold_docs, plan.seed + 1, index_rows)
+    finally:
+        remove_store(scratch)
 
 
 def extrapolate_lsh(rows: list[dict[str, Any]]) -> None:
@@ -789,6 +832,15 @@ def print_report(result: dict[str, Any]) -> None:
         f"load average {', '.join(f'{x:.1f}' for x in result['load_average'])}; "
         f"{result['seconds']:.0f} s in all"
     )
+    for row in result["rows"]:
+        if "floor_us" in row:
+            floors, full = (
+                " / ".join(f"{us:,.0f}" for us in row[k]) for k in ("floor_us", "originals_us")
+            )
+            console.print(
+                f"{row['n']:,}: store step of the new documents that are no copies, mean µs by "
+                f"round: {floors} without index rows, {full} with them"
+            )
     for key, t in result["targets"].items():
         verdict = "met" if t["met"] else "MISSED"
         spread = ""
@@ -814,10 +866,22 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--repeat", type=int, default=REPEATS, help="start-up runs per size")
     parser.add_argument("--rounds", type=int, default=1, help="folding rounds over every size")
     parser.add_argument("--extract-pages", type=int, default=EXTRACT_PAGES, help="pages")
+    parser.add_argument(
+        "--without-index-rows",
+        action="store_true",
+        help="also fold every size with the fold index rows left unwritten (a floor)",
+    )
     parser.add_argument("--json", type=Path, help="write every figure to this file")
     args = parser.parse_args(argv)
     sizes = tuple(int(s) for s in args.sizes.split(","))
-    plan = Plan(sizes, args.fold_docs, args.repeat, args.extract_pages, rounds=args.rounds)
+    plan = Plan(
+        sizes,
+        args.fold_docs,
+        args.repeat,
+        args.extract_pages,
+        rounds=args.rounds,
+        without_index_rows=args.without_index_rows,
+    )
     result = run(plan, args.keep)
     print_report(result)
     if args.json:

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+import shutil
 import sqlite3
+import time
 from collections import Counter
 from pathlib import Path
 
@@ -59,6 +61,39 @@ def test_rounds_pair_the_sizes_each_round_and_report_the_median_ratios(tmp_path:
     assert result["targets"]["fold_extract"]["value"] == sum(shares) / 2
     for r, step in zip(result["rounds"], large, strict=True):
         assert r["fold_extract"] == step / r["extract_us"]
+
+
+def test_without_index_rows_folds_each_size_again_writing_articles_but_no_index_rows(
+    tmp_path: Path,
+) -> None:
+    """The floor run stores every article and sighting, and not one band key, posting or df."""
+    plan = scale.Plan(
+        sizes=(500,), fold_docs=20, repeats=1, extract_pages=1, without_index_rows=True
+    )
+    (row,) = scale.run(plan, tmp_path)["rows"]
+    assert len(row["floor_us"]) == len(row["originals_us"]) == 1 and row["floor_us"][0] > 0
+
+    tables = ("articles", "sightings", "lsh_bands", "story_terms", "term_df")
+    grown = {}
+    for index_rows in (True, False):
+        copy = tmp_path / f"copy-{index_rows}.db"
+        shutil.copyfile(scale.store_path(tmp_path, 500), copy)
+        before = counts(copy, tables)
+        folded = scale.cron_run(str(copy), time.time(), 20, plan.seed + 1, index_rows)
+        # Without band keys, the run's wire copies of its own new articles go unfound.
+        kinds = {"new": 18, "copy": 2} if index_rows else {"new": 20}
+        assert folded["kinds"] == kinds
+        after = counts(copy, tables)
+        grown[index_rows] = {t for t in tables if after[t] > before[t]}
+    assert grown == {True: set(tables), False: {"articles", "sightings"}}
+
+
+def counts(store: Path, tables: tuple[str, ...]) -> dict[str, int]:
+    """Rows in each table of a store."""
+    with sqlite3.connect(store) as conn:
+        found = {t: int(conn.execute(f"SELECT COUNT(*) FROM {t}").fetchone()[0]) for t in tables}
+    conn.close()
+    return found
 
 
 def postings(conn: sqlite3.Connection, profile: dict[str, float]) -> list[str]:
