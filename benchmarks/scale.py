@@ -698,7 +698,7 @@ def fold_round(
         if not plan.without_index_rows:
             folds.append(scratch_fold(plan, path))
             continue
-        # Alternated, so that neither variant always runs first on a freshly copied store.
+        # Alternated round by round, so that neither variant always runs first.
         for index_rows in (True, False) if number % 2 else (False, True):
             done = scratch_fold(plan, path, index_rows)
             (folds if index_rows else floors).append(done)
