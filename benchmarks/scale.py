@@ -636,8 +636,8 @@ def run(plan: Plan, keep: Path | None = None) -> dict[str, Any]:
             r["folds"][k]["store_us"] / r["folds"][0]["store_us"] for r in rounds
         )
         if plan.without_index_rows:
-            row["floor_us"] = [r["floors"][k]["originals_us"] for r in rounds]
-            row["originals_us"] = [r["folds"][k]["originals_us"] for r in rounds]
+            row["rounds_floor_us"] = [r["floors"][k]["originals_us"] for r in rounds]
+            row["rounds_originals_us"] = [r["folds"][k]["originals_us"] for r in rounds]
     extrapolate_lsh(rows)
     result = {
         "rows": rows,
@@ -833,9 +833,10 @@ def print_report(result: dict[str, Any]) -> None:
         f"{result['seconds']:.0f} s in all"
     )
     for row in result["rows"]:
-        if "floor_us" in row:
+        if "rounds_floor_us" in row:
             floors, full = (
-                " / ".join(f"{us:,.0f}" for us in row[k]) for k in ("floor_us", "originals_us")
+                " / ".join(f"{us:,.0f}" for us in row[k])
+                for k in ("rounds_floor_us", "rounds_originals_us")
             )
             console.print(
                 f"{row['n']:,}: store step of the new documents that are no copies, mean µs by "

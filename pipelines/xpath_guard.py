@@ -74,8 +74,8 @@ def guarded(path: str) -> str:
             return match.group(0)
         rest = match.group(0)[len("re:test(") + len(attributes) :]
         test = f"re:test(string({attributes}){rest}"
-        needed = None if flags else required_strings(pattern)
-        if needed and not any("'" in text for text in needed):
+        needed = prefilter_strings(pattern, bool(flags))
+        if needed:
             held = " or ".join(f"contains({attributes}, '{text}')" for text in needed)
             return f"(({held}) and {test})"
         return f"({attributes} and {test})"
@@ -87,6 +87,12 @@ def required_strings(pattern: str) -> list[str] | None:
     """A few strings one of which every match of a case-sensitive ``pattern`` holds, or None."""
     found = match_strings(pattern)
     return found if found and len(found) <= PREFILTER_MAX_STRINGS else None
+
+
+def prefilter_strings(pattern: str, ignore_case: bool) -> list[str] | None:
+    """The strings ``guarded`` tests with ``contains()`` before the regex, or None."""
+    needed = None if ignore_case else required_strings(pattern)
+    return needed if needed and not any("'" in text for text in needed) else None
 
 
 def match_strings(pattern: str, ignore_case: bool = False) -> list[str] | None:
@@ -213,11 +219,12 @@ def match_test(pattern: str, ignore_case: bool) -> Callable[[object, str], bool]
 
     lxml's ``re:test`` searches ``re.compile(pattern, re.IGNORECASE if 'i' else 0)``; so does
     this. A value holding none of the strings every match holds (``match_strings``) cannot
-    match, and is answered without the search. The value is a string: the test reads
-    ``string(@…)``.
+    match, and is answered without the search, unless the expression's ``contains()`` already
+    checked them (``prefilter_strings``). The value is a string: the test reads ``string(@…)``.
     """
     search = re.compile(pattern, re.IGNORECASE if ignore_case else 0).search
-    held = tuple(match_strings(pattern, ignore_case) or ())
+    prefiltered = prefilter_strings(pattern, ignore_case) is not None
+    held = () if prefiltered else tuple(match_strings(pattern, ignore_case) or ())
     if not held:
         return lambda context, value: search(value) is not None
     if not ignore_case:

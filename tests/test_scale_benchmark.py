@@ -71,7 +71,8 @@ def test_without_index_rows_folds_each_size_again_writing_articles_but_no_index_
         sizes=(500,), fold_docs=20, repeats=1, extract_pages=1, without_index_rows=True
     )
     (row,) = scale.run(plan, tmp_path)["rows"]
-    assert len(row["floor_us"]) == len(row["originals_us"]) == 1 and row["floor_us"][0] > 0
+    floors, originals = row["rounds_floor_us"], row["rounds_originals_us"]
+    assert len(floors) == len(originals) == 1 and floors[0] > 0
 
     tables = ("articles", "sightings", "lsh_bands", "story_terms", "term_df")
     grown = {}
