@@ -14,7 +14,7 @@ are the systems and whose rows are the figures:
   against Overall over all English pairs (negative is right: 1 means same story). For the
   MinHash-LSH columns the score is the word 5-shingle Jaccard and the threshold the column's.
 * The seed pair (``../shared/seeds``, first line the title): its story score and what
-  ``newsfold fold`` makes of it, after the crawl's own cleaning (``pipelines.clean``), since
+  ``newsfold fold`` makes of it, after the crawl's own cleaning (``pipelines.cleaning.cleaner``), since
   the seeds are page text with boilerplate and folding sees cleaned text.
 
 newsfold runs as users run it, ``newsfold fold --input FILE.jsonl --output FILE.jsonl``; when
@@ -55,9 +55,9 @@ if __package__ in (None, ""):
 from benchmarks import syndication
 from benchmarks.scoring import default_benchdata_root
 from config.loader import load_config
-from pipelines.clean import Cleaner
-from pipelines.features import salient_terms
-from pipelines.fold import rarity, story_score
+from pipelines.cleaning.cleaner import Cleaner
+from pipelines.folding.features import salient_terms
+from pipelines.folding.folder import rarity, story_score
 
 LSH_THRESHOLDS = (0.5, 0.7)
 NUM_PERM = 128

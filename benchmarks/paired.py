@@ -40,8 +40,8 @@ class NewsfoldPass:
 
     def __init__(self) -> None:
         from config.loader import load_config
-        from pipelines.clean import Cleaner, site_learner
-        from pipelines.extract import Extractor
+        from pipelines.cleaning.cleaner import Cleaner, site_learner
+        from pipelines.extraction.extractor import Extractor
 
         config = load_config()
         self.extractor = Extractor(
@@ -52,8 +52,8 @@ class NewsfoldPass:
 
     def __call__(self, pages: Pages) -> None:
         """Extract, learn from and clean these pages."""
-        from pipelines.clean import clean_together
-        from pipelines.extract import ExtractionError
+        from pipelines.cleaning.cleaner import clean_together
+        from pipelines.extraction.extractor import ExtractionError
 
         extracted = []
         for url, html in pages:
@@ -70,7 +70,7 @@ def measure(pages: Pages, bare: Callable[[bytes], object], rounds: int = 1) -> P
         for _, html in chunk:
             bare(html)
 
-    from pipelines.xpath_guard import guard_trafilatura, unguard_trafilatura
+    from pipelines.extraction.xpath_guard import guard_trafilatura, unguard_trafilatura
 
     newsfold_pass = NewsfoldPass()
     unguard_trafilatura()

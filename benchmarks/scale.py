@@ -5,7 +5,7 @@ Usage: ``python benchmarks/scale.py [--sizes 10000,100000,1000000] [--keep DIR] 
 
 - **store**: N articles written straight into a SQLite store that ``open_storage`` made (every
   migration), laid out as ``SQLFoldIndex.add_article`` writes them: random MinHash values with
-  their 32 band keys and 16 lead-band keys from ``pipelines.features.band_keys``; 60 terms
+  their 32 band keys and 16 lead-band keys from ``pipelines.folding.features.band_keys``; 60 terms
   (40 names, 20 content words) drawn from a Zipf-like vocabulary whose head is what
   ``salient_terms`` finds in generated AI-industry articles, counted into ``term_df``, the 24
   that rank first by weight and rarity written as story postings; texts of 2-5 KB; stories of
@@ -18,7 +18,7 @@ Usage: ``python benchmarks/scale.py [--sizes 10000,100000,1000000] [--keep DIR] 
   ready-to-fold (what ``newsfold run`` imports, its config, ``open_storage``, the run lock,
   ``check_fold_params``), median of R runs. Then, on a scratch copy of the store, the process
   folds ``--fold-docs`` new generated articles of the store's last half day (every 10th a wire
-  copy of an earlier one) through ``pipelines.store.Batcher`` as a crawl folds them (a
+  copy of an earlier one) through ``pipelines.folding.batches.Batcher`` as a crawl folds them (a
   savepoint per article, a commit every ``crawl.commit_items``). The fingerprint and the store
   step (fold decision, writes, its share of the commits: the mean) are timed apart, and within
   the store step each ``FoldIndex`` call. Peak RSS is the process's VmHWM.
@@ -118,7 +118,7 @@ def generated(seed: int, index: int) -> tuple[str, str]:
 
 def term_pools(seed: int) -> list[tuple[list[str], Any]]:
     """Names and content words, commonest first, each with its draw probabilities."""
-    from pipelines.features import WORD_PREFIX, salient_terms
+    from pipelines.folding.features import WORD_PREFIX, salient_terms
 
     seen: Counter[str] = Counter()
     for i in range(SAMPLE):
@@ -176,7 +176,7 @@ def ensure_store(folder: Path, n: int, seed: int) -> tuple[Path, float, bool]:
 def build_store(path: Path, n: int, seed: int) -> None:
     """A migrated store, then ``n`` articles in one transaction, big tables filled in key order."""
     from config.schema import FoldConfig
-    from pipelines.fold import Folder
+    from pipelines.folding.folder import Folder
     from storage import open_storage
 
     storage = open_storage(str(path))
@@ -227,8 +227,8 @@ def build_store(path: Path, n: int, seed: int) -> None:
 
 def write_postings(conn: Any, n: int) -> None:
     """Each article's story postings: the terms a query could use, ranked as ``Folder`` ranks."""
-    from pipelines.features import DOMAIN_COMMON
-    from pipelines.fold import STORY_INDEX_TERMS, rarity
+    from pipelines.folding.features import DOMAIN_COMMON
+    from pipelines.folding.folder import STORY_INDEX_TERMS, rarity
 
     weights = [
         (term, rarity(n, df))
@@ -252,7 +252,7 @@ def write_batch(
     conn: Any, rng: Any, pools: list[Any], texts: list[str], ids: range, n: int
 ) -> None:
     """Articles, their first sightings, staged band keys and staged story terms."""
-    from pipelines.features import LEAD_BAND_OFFSET, LEAD_BANDS, LEAD_ROWS, band_keys
+    from pipelines.folding.features import LEAD_BAND_OFFSET, LEAD_BANDS, LEAD_ROWS, band_keys
 
     count = len(ids)
     values = rng.integers(0, 2**32, size=(count, 128 + LEAD_BANDS * LEAD_ROWS), dtype=np.uint32)
@@ -347,8 +347,8 @@ def cron_run(
     """Start-up to ready-to-fold as ``newsfold run`` does it, then fold new articles if asked."""
     import crawler.runner  # noqa: F401 - what a run imports before it crawls
     from config.loader import load_config
-    from pipelines.fold import Folder
-    from pipelines.store import Batcher
+    from pipelines.folding.batches import Batcher
+    from pipelines.folding.folder import Folder
     from storage import open_storage
 
     config = load_config()
@@ -475,7 +475,7 @@ class TimedIndex:
 def to_record(doc: NewsDoc, fp: Any) -> tuple[Any, Any]:
     """The article record and sighting the crawler would make of a new document."""
     from benchmarks.storage import synthetic_record
-    from pipelines.features import has_wire_credit
+    from pipelines.folding.features import has_wire_credit
 
     site = "wire.example" if doc.copy_of is not None else "daily.example"
     url = f"https://{site}/ai/{doc.doc_id}"
@@ -488,7 +488,7 @@ def lsh_run(store: str, limit: int) -> dict[str, Any]:
     from datasketch import LeanMinHash, MinHashLSH
 
     from config.schema import FoldConfig
-    from pipelines.features import SCHEME
+    from pipelines.folding.features import SCHEME
 
     config = FoldConfig()
     conn = sqlite3.connect(f"file:{store}?mode=ro", uri=True)
@@ -564,8 +564,8 @@ def extraction_us(count: int, seed: int) -> tuple[float, str]:
     """Median microseconds of extraction and cleaning per page, and what the pages were."""
     import gzip
 
-    from pipelines.clean import Cleaner
-    from pipelines.extract import ExtractionError, Extractor
+    from pipelines.cleaning.cleaner import Cleaner
+    from pipelines.extraction.extractor import ExtractionError, Extractor
 
     aeb = Path(os.environ.get("NEWSFOLD_BENCHDATA", REPO_ROOT.parent / "shared" / "benchdata"))
     aeb /= "scrapinghub-aeb"

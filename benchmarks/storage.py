@@ -6,8 +6,8 @@ Usage: ``python benchmarks/storage.py [--docs N] [--export-articles N] [--postgr
 - **insert+fold**: the same seeded synthetic corpus (default 5,000 documents of ~400 words,
   every 10th a syndicated copy of an earlier one with a credit line and its last sentence
   dropped; documents of one story share names, keywords and title words) goes through
-  ``pipelines.store.ingest`` with ``pipelines.fold.Folder``, one transaction per document,
-  and again through ``pipelines.store.Batcher`` committing every 100 documents as a crawl does
+  ``pipelines.folding.batches.ingest`` with ``pipelines.folding.folder.Folder``, one transaction per document,
+  and again through ``pipelines.folding.batches.Batcher`` committing every 100 documents as a crawl does
   (``crawl.commit_items``), each into a new SQLite file and a new PostgreSQL schema, in the
   same run. Fingerprints are
   computed once beforehand, so the figure is the store's: the fold decision's reads and every
@@ -119,8 +119,8 @@ def bench_fold(
 ) -> dict[str, Any]:
     """Ingest every document into a new store, ``batch`` to a commit; docs/s and a check."""
     from config.schema import FoldConfig
-    from pipelines.fold import Folder
-    from pipelines.store import Batcher, ingest
+    from pipelines.folding.batches import Batcher, ingest
+    from pipelines.folding.folder import Folder
     from storage import open_storage
     from storage.sql import SQLStorage
 
@@ -274,7 +274,7 @@ def fill(url: str, articles: int) -> None:
 
 def bench_export(url: str, fmt: str, folder: Path) -> dict[str, Any]:
     """A full export to one format with the export command's own writers; rows per second."""
-    from crawler.export import Tally, writer_for
+    from crawler.commands.export import Tally, writer_for
     from storage import open_storage
 
     storage = open_storage(url, create=False)
@@ -297,7 +297,7 @@ def bench_export(url: str, fmt: str, folder: Path) -> dict[str, Any]:
 def run(docs_count: int, export_articles: int, server: str) -> dict[str, Any]:
     """Every measurement, on both backends."""
     from config.schema import FoldConfig
-    from pipelines.fold import Folder
+    from pipelines.folding.folder import Folder
 
     docs = synthetic_corpus(docs_count)
     fingerprinter = Folder(FoldConfig()).fingerprinter

@@ -15,6 +15,34 @@ from pydantic import (
     field_validator,
 )
 
+from config.cron import OFF, crontab_trigger, zone
+
+# The cleaning rules by name, in the order the cleaner runs them (pipelines.cleaning).
+CLEAN_RULES = (
+    "title-repeat",
+    "dateline",
+    "article-meta",
+    "inline-teaser",
+    "related-link",
+    "related-block",
+    "disclaimer",
+    "share-prompt",
+    "paywall",
+    "newsletter",
+    "cookie-notice",
+    "comment-prompt",
+    "support-prompt",
+    "placeholder",
+    "contact-line",
+    "copyright",
+    "image-credit",
+    "tail-block",
+    "author-bio",
+    "source-credit",
+    "summary-list",
+    "learned-block",
+)
+
 
 class _Section(BaseModel):
     """A config section that refuses unknown keys."""
@@ -106,11 +134,9 @@ class CleanConfig(_Section):
     @field_validator("disabled_rules")
     @classmethod
     def _known_rules(cls, rules: list[str]) -> list[str]:
-        from pipelines.clean import Cleaner
-
-        unknown = sorted(set(rules) - set(Cleaner.RULES))
+        unknown = sorted(set(rules) - set(CLEAN_RULES))
         if unknown:
-            raise ValueError(f"unknown rule(s) {unknown}; known: {list(Cleaner.RULES)}")
+            raise ValueError(f"unknown rule(s) {unknown}; known: {list(CLEAN_RULES)}")
         return rules
 
 
@@ -154,8 +180,6 @@ class FoldConfig(_Section):
 
 def _check_cron(expr: str) -> str:
     """A crontab expression APScheduler accepts, or "off"."""
-    from crawler.cron import OFF, crontab_trigger
-
     expr = " ".join(expr.split())
     if expr != OFF:
         crontab_trigger(expr)
@@ -164,8 +188,6 @@ def _check_cron(expr: str) -> str:
 
 def _check_zone(name: str) -> str:
     """An IANA time zone name."""
-    from crawler.cron import zone
-
     zone(name)
     return name
 

@@ -6,32 +6,27 @@ import argparse
 import importlib
 import sys
 from collections.abc import Sequence
+from importlib import metadata
 from typing import Any
 
 from rich.console import Console
 
-from config.loader import ConfigError, load_config
-from config.schema import NewsfoldConfig
+from config.loader import ConfigError
+from crawler.exitcodes import EXIT_CONFIG, EXIT_LOCKED, EXIT_STORE
 from storage import StorageError, StoreLocked
-
-EXIT_OK = 0
-EXIT_FAILED = 1
-EXIT_CONFIG = 2
-EXIT_STORE = 3
-EXIT_LOCKED = 4
 
 # Each command's implementation, imported only when that command runs.
 COMMANDS = {
-    "demo": "crawler.commands:demo",
-    "run": "crawler.commands:run",
-    "extract": "crawler.commands:extract",
-    "fold": "crawler.commands:fold",
-    "stories": "crawler.commands:stories",
-    "export": "crawler.export:export",
-    "serve": "crawler.service:serve",
-    "schedule": "crawler.schedule:schedule",
-    "runs": "crawler.history:runs",
-    "status": "crawler.history:status",
+    "demo": "crawler.commands.crawl:demo",
+    "run": "crawler.commands.crawl:run",
+    "extract": "crawler.commands.extract:extract",
+    "fold": "crawler.commands.fold:fold",
+    "stories": "crawler.commands.stories:stories",
+    "export": "crawler.commands.export:export",
+    "serve": "crawler.commands.serve:serve",
+    "schedule": "crawler.commands.schedule:schedule",
+    "runs": "crawler.commands.history:runs",
+    "status": "crawler.commands.history:status",
 }
 
 
@@ -41,6 +36,7 @@ def build_parser() -> argparse.ArgumentParser:
         prog="newsfold",
         description="Crawl AI-industry news, fold syndicated copies, group stories.",
     )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     demo = sub.add_parser("demo", help="crawl the bundled fixture news sites into a SQLite file")
@@ -88,6 +84,14 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("--force", action="store_true", help="replace PATH if it exists")
     _service_commands(sub)
     return parser
+
+
+def _version() -> str:
+    """The installed distribution's version."""
+    try:
+        return metadata.version("newsfold")
+    except metadata.PackageNotFoundError:  # run from a checkout that was not installed
+        return "unknown"
 
 
 def _service_commands(sub: Any) -> None:
@@ -143,16 +147,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         # An optional extra (psycopg, pyarrow) asked for by the command line or config.
         console.print(f"newsfold: {exc}", style="red", markup=False, highlight=False)
         return EXIT_CONFIG
-
-
-def load(args: argparse.Namespace) -> NewsfoldConfig:
-    """The config named by --config (defaults otherwise)."""
-    return load_config(getattr(args, "config", None))
-
-
-def store_target(args: argparse.Namespace, config: NewsfoldConfig) -> str:
-    """The store named by --db, else the config's."""
-    return getattr(args, "db", None) or config.db
 
 
 if __name__ == "__main__":

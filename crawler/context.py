@@ -4,28 +4,50 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from scrapy.exceptions import NotConfigured
 
 from config.schema import NewsfoldConfig, SourceConfig
-from pipelines.boilerplate import KnownTemplate, SiteLearner
-from pipelines.clean import site_learner
+from pipelines.cleaning.boilerplate import KnownTemplate, SiteLearner
+from pipelines.cleaning.cleaner import site_learner
+from pipelines.folding.batches import Batcher
 from storage.base import Storage, StorageError
+
+if TYPE_CHECKING:
+    from scrapy.crawler import Crawler
+
+    from crawler.items import ArticleItem
 
 logger = logging.getLogger(__name__)
 
 
 @dataclass
 class RunContext:
-    """The config, store and run id of one crawl."""
+    """The config, store and run id of one crawl, and the state its stages share."""
 
     config: NewsfoldConfig
     storage: Storage
     run_id: int | None
     sources: dict[str, SourceConfig]
     learner: SiteLearner = field(init=False)
+    batcher: Batcher = field(init=False)
+    # The items folded into the open batch: marked lost if the store refuses to commit it.
+    pending: list[ArticleItem] = field(init=False, default_factory=list)
     _loaded: set[str] = field(init=False, default_factory=set)
 
     def __post_init__(self) -> None:
         self.learner = site_learner(self.config.clean)
+        crawl = self.config.crawl
+        self.batcher = Batcher(self.storage, crawl.commit_items, crawl.commit_seconds)
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> RunContext:
+        """The context the crawl's spider was started with (``NewsSpider(context=...)``)."""
+        context = getattr(crawler.spider, "context", None)
+        if not isinstance(context, cls):
+            raise NotConfigured("newsfold's components run only in a NewsSpider crawl")
+        return context
 
     def template(self, site: str) -> KnownTemplate:
         """The site's template as learned by this and earlier crawls."""

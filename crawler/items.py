@@ -1,9 +1,16 @@
-"""The item that flows through newsfold's pipelines."""
+"""The item that flows through newsfold's pipelines, and the outcomes that end its way."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING
+
+from scrapy.exceptions import DropItem
+
+if TYPE_CHECKING:
+    from pipelines.extraction.extractor import Page
+    from pipelines.folding.features import Fingerprint
+    from pipelines.folding.folder import FoldResult
 
 
 @dataclass
@@ -17,11 +24,47 @@ class ArticleItem:
     feed_title: str = ""
     feed_published: str | None = None
     declared: str | None = None  # the charset the HTTP headers declare
-    page: Any = None  # pipelines.extract.Page
+    page: Page | None = None
     removals: list[dict[str, str]] = field(default_factory=list)
     relevance: float | None = None
     relevance_terms: list[str] = field(default_factory=list)
-    fingerprint: Any = None  # pipelines.features.Fingerprint
+    fingerprint: Fingerprint | None = None  # None when off topic or empty: never folded
     line_keys: list[str] = field(default_factory=list)  # for the site learner
-    result: Any = None  # pipelines.fold.FoldResult
+    result: FoldResult | None = None
     lost: bool = False  # folded into a batch the store refused: not stored, not to be marked seen
+
+    def extracted(self) -> Page:
+        """The extracted page; a stage after extraction may rely on it."""
+        if self.page is None:
+            raise TypeError(f"{self.url}: no extracted page (the extract stage did not run)")
+        return self.page
+
+
+class PageDecided(DropItem):
+    """A page a stage decided against: remembered as seen, so it is not fetched again."""
+
+    outcome = "dropped"
+
+
+class OffTopic(PageDecided):
+    """The relevance filter found the article off topic."""
+
+    outcome = "relevance"
+
+
+class EmptyAfterCleaning(PageDecided):
+    """Cleaning removed every line of the article."""
+
+    outcome = "clean"
+
+
+class PageFailed(DropItem):
+    """A page that failed: not remembered, so the next run fetches it again."""
+
+
+class ExtractFailed(PageFailed):
+    """No article could be extracted from the page."""
+
+
+class StoreFailed(PageFailed):
+    """The store refused the article."""

@@ -15,12 +15,12 @@ ITEM_PIPELINES = {
 }
 DOWNLOADER_MIDDLEWARES = {
     # Before RobotsTxtMiddleware (100): not even robots.txt is fetched from a refused address.
-    "crawler.guard.AddressGuard": 50,
+    "crawler.middlewares.guard.AddressGuard": 50,
     # Its process_response runs before RetryMiddleware's (550), which then schedules the retry.
-    "crawler.backoff.Backoff": 560,
+    "crawler.middlewares.backoff.Backoff": 560,
     # Scrapy's own, with a check on the raw bytes first (see crawler/refresh.py).
     "scrapy.downloadermiddlewares.redirect.MetaRefreshMiddleware": None,
-    "crawler.refresh.MetaRefresh": 580,
+    "crawler.middlewares.refresh.MetaRefresh": 580,
 }
 
 
@@ -30,10 +30,10 @@ def scrapy_settings(config: NewsfoldConfig, progress: bool = False) -> dict[str,
     extensions: dict[str, int | None] = {
         # None switches an extension off (0 would only order it): no telnet console.
         "scrapy.extensions.telnet.TelnetConsole": None,
-        "crawler.seen.SeenUrls": 100,
+        "crawler.sources.seen.SeenUrls": 100,
     }
     if progress:
-        extensions["crawler.progress.ProgressDisplay"] = 500
+        extensions["crawler.extensions.progress.ProgressDisplay"] = 500
     return {
         "BOT_NAME": "newsfold",
         "USER_AGENT": crawl.user_agent,

@@ -6,12 +6,12 @@ import os
 from dataclasses import dataclass
 
 from config.schema import NewsfoldConfig
-from pipelines.boilerplate import KnownTemplate, SiteLearner, site_key
-from pipelines.clean import Cleaner
-from pipelines.extract import Extractor, Page
-from pipelines.features import Fingerprint, Fingerprinter
-from pipelines.lines import text_lines
-from pipelines.relevance import Relevance, RelevanceScorer
+from pipelines.cleaning.boilerplate import KnownTemplate, SiteLearner, site_key
+from pipelines.cleaning.cleaner import Cleaner
+from pipelines.extraction.extractor import Extractor, Page
+from pipelines.extraction.lines import text_lines
+from pipelines.folding.features import Fingerprint, Fingerprinter
+from pipelines.scoring.relevance import Relevance, RelevanceScorer
 
 
 @dataclass

@@ -7,9 +7,9 @@ import json
 import pytest
 
 from config.schema import CleanConfig
-from pipelines.boilerplate import SiteLearner
-from pipelines.clean import Cleaner
-from pipelines.lines import Line
+from pipelines.cleaning.boilerplate import SiteLearner
+from pipelines.cleaning.cleaner import Cleaner
+from pipelines.extraction.lines import Line
 
 STORY = [
     "Helix Labs said on Tuesday it had raised $400 million to build a training cluster of "

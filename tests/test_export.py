@@ -14,9 +14,9 @@ import pytest
 from benchmarks.storage import Doc, synthetic_corpus, to_record
 from config.schema import FoldConfig
 from crawler.cli import main
-from crawler.export import FIELDS, make_cursor, parse_cursor
-from pipelines.fold import Folder, FoldResult
-from pipelines.store import ingest
+from crawler.commands.export import FIELDS, make_cursor, parse_cursor
+from pipelines.folding.batches import ingest
+from pipelines.folding.folder import Folder, FoldResult
 from storage.sql import SQLStorage
 
 

@@ -8,9 +8,9 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from pipelines.decode import decode_html, repair_double_utf8
-from pipelines.extract import ExtractionError, Extractor
-from pipelines.metadata import clean_authors, strip_site, valid_date
+from pipelines.extraction.decode import decode_html, repair_double_utf8
+from pipelines.extraction.extractor import ExtractionError, Extractor
+from pipelines.extraction.metadata import clean_authors, strip_site, valid_date
 
 URL = "https://ledger.example/2026/11/helix-gpus"
 STORY = [
@@ -279,7 +279,7 @@ def test_parsed_tree_reads_as_trafilatura_reads_it() -> None:
     from lxml.html import HtmlElement
     from trafilatura.utils import load_html
 
-    from pipelines.extract import parse_html
+    from pipelines.extraction.extractor import parse_html
 
     html = page(body_extra='<form><input name="q"><select><option>x</option></select></form>')
     declared = '<?xml version="1.0" encoding="utf-8"?>\n' + html  # lxml refuses it as a string
@@ -297,7 +297,7 @@ def test_utf8_bytes_parse_to_the_tree_their_text_parses_to() -> None:
     """Served UTF-8 is parsed as bytes, to the same tree as the decoded and repaired text."""
     from lxml import etree
 
-    from pipelines.extract import parse_html
+    from pipelines.extraction.extractor import parse_html
 
     xhtml = (
         '<!DOCTYPE html PUBLIC "-//W3C//DTD XHTML 1.0 Strict//EN" '

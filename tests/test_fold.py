@@ -8,8 +8,9 @@ import random
 import pytest
 
 from config.schema import FoldConfig
-from pipelines.features import DOMAIN_COMMON, salient_terms, words
-from pipelines.fold import (
+from pipelines.folding.batches import ingest
+from pipelines.folding.features import DOMAIN_COMMON, salient_terms, words
+from pipelines.folding.folder import (
     RARITY_SLACK,
     STORY_INDEX_TERMS,
     Folder,
@@ -21,7 +22,6 @@ from pipelines.fold import (
     scaled_vector,
     term_scales,
 )
-from pipelines.store import ingest
 from storage import open_storage
 from storage.base import ArticleRecord, Sighting
 from storage.sql import SQLStorage
@@ -300,7 +300,7 @@ def test_failed_transaction_leaves_nothing(store: SQLStorage, folder: Folder) ->
 )
 def test_word_grams_are_the_shingles_unhashed(text: str) -> None:
     """The exact overlap checks compare the very n-grams the MinHash hashes."""
-    from pipelines.features import shingle_list, words
+    from pipelines.folding.features import shingle_list, words
 
     tokens = words(text)
     assert plain_shingles(tokens, 5) == set(shingle_list(tokens, 5))
@@ -308,7 +308,7 @@ def test_word_grams_are_the_shingles_unhashed(text: str) -> None:
 
 def plain_shingles(tokens: list[str], size: int) -> set[bytes]:
     """The shingles a text's MinHash hashes, built the plain way from its word n-grams."""
-    from pipelines.features import gram_set
+    from pipelines.folding.features import gram_set
 
     return {" ".join(gram).encode() for gram in gram_set(tokens, size)}
 
@@ -316,7 +316,7 @@ def plain_shingles(tokens: list[str], size: int) -> set[bytes]:
 @pytest.mark.parametrize(("cut", "opening"), [(0, True), (10, True), (70, False), (95, False)])
 def test_a_teasers_own_grams_give_the_same_share(cut: int, opening: bool) -> None:
     """The teaser check may pass the shorter text's n-grams it already made: the same share."""
-    from pipelines.features import gram_set, lead_contained
+    from pipelines.folding.features import gram_set, lead_contained
 
     full = words(BODY)
     short = full[cut : cut + 50]
@@ -343,7 +343,7 @@ def test_fingerprint_is_datasketch_minhash_of_the_shingles(text: str, min_words:
     """Signature, bands and opening bands equal datasketch's MinHash of the same shingles."""
     from datasketch import MinHash
 
-    from pipelines.features import (
+    from pipelines.folding.features import (
         LEAD_BAND_OFFSET,
         LEAD_BANDS,
         LEAD_ROWS,

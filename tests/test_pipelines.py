@@ -19,13 +19,15 @@ from scrapy.utils.test import get_crawler
 from config.loader import load_config
 from crawler.context import RunContext
 from crawler.items import ArticleItem
-from crawler.seen import SeenUrls
 from crawler.settings import scrapy_settings
+from crawler.sources.seen import SeenUrls
 from crawler.spiders.news import NewsSpider
 from pipelines.clean import CleanPipeline
-from pipelines.extract import ExtractPipeline, Page
+from pipelines.extract import ExtractPipeline
+from pipelines.extraction.extractor import Page
 from pipelines.fold import FoldPipeline
-from pipelines.relevance import RelevancePipeline, RelevanceScorer
+from pipelines.relevance import RelevancePipeline
+from pipelines.scoring.relevance import RelevanceScorer
 from pipelines.store import StorePipeline
 from storage.sqlite import SQLiteStorage
 

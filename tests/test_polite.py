@@ -19,13 +19,13 @@ import pytest
 from scrapy.http import HtmlResponse
 
 from config.loader import ConfigError, load_config
-from crawler.backoff import retry_after
 from crawler.demo import DemoSites
 from crawler.demo.server import Hit
-from crawler.guard import address_kind
-from crawler.polling import EntryPoints, is_due, next_interval
-from crawler.seen import fetch_decision
-from crawler.urls import request_url, url_key
+from crawler.middlewares.backoff import retry_after
+from crawler.middlewares.guard import address_kind
+from crawler.sources.polling import EntryPoints, is_due, next_interval
+from crawler.sources.seen import fetch_decision
+from crawler.sources.urls import request_url, url_key
 from storage import open_storage
 from storage.base import EntryState
 from storage.times import shift, utcnow

@@ -11,7 +11,7 @@ from scrapy.utils.test import get_crawler
 
 from benchmarks import scoring
 from config.loader import load_config
-from crawler.refresh import MetaRefresh, may_refresh
+from crawler.middlewares.refresh import MetaRefresh, may_refresh
 from crawler.settings import scrapy_settings
 
 ROOT = scoring.default_benchdata_root()

@@ -12,8 +12,8 @@ from pathlib import Path
 import numpy as np
 
 from benchmarks import scale
-from pipelines.features import band_keys
-from pipelines.fold import STORY_INDEX_TERMS, query_ranking, rarity
+from pipelines.folding.features import band_keys
+from pipelines.folding.folder import STORY_INDEX_TERMS, query_ranking, rarity
 
 STORED = 2000
 FOLDED = 50

@@ -10,13 +10,13 @@ from typing import Any
 
 import pytest
 
+from config.cron import crontab_trigger, crontab_weekdays, next_fire_times
 from config.loader import ConfigError, load_config
-from crawler.child import ChildCrawl, ChildResult
-from crawler.cron import crontab_trigger, crontab_weekdays, next_fire_times
-from crawler.history import check_health
-from crawler.metrics import ServiceMetrics, reason_label
-from crawler.schedule import scheduled_groups
-from crawler.service import CrawlService
+from crawler.commands.history import check_health
+from crawler.service.child import ChildCrawl, ChildResult
+from crawler.service.metrics import ServiceMetrics, reason_label
+from crawler.service.schedule import scheduled_groups
+from crawler.service.scheduler import CrawlService
 from storage import open_storage
 from storage.base import RunRecord
 

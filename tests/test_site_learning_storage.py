@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from pipelines.boilerplate import SiteLearner
+from pipelines.cleaning.boilerplate import SiteLearner
 from storage import open_storage
 from storage.sql import SQLStorage
 

@@ -22,8 +22,8 @@ import pytest
 from benchmarks.storage import Doc, synthetic_corpus, to_record
 from config.schema import FoldConfig
 from crawler.demo import DemoSites
-from pipelines.fold import Folder, FoldResult
-from pipelines.store import Batcher, ingest
+from pipelines.folding.batches import Batcher, ingest
+from pipelines.folding.folder import Folder, FoldResult
 from storage import StorageError, StoreLocked, open_storage
 from storage.base import EntryState
 from storage.database import load_migrations

@@ -12,8 +12,8 @@ import pytest
 
 from benchmarks.storage import Doc, synthetic_corpus, to_record
 from config.schema import FoldConfig
-from pipelines.fold import Folder
-from pipelines.store import Batcher
+from pipelines.folding.batches import Batcher
+from pipelines.folding.folder import Folder
 from storage import StorageError, open_storage
 from storage.sql import SQLStorage
 

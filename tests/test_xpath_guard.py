@@ -13,8 +13,8 @@ from lxml import etree
 
 from benchmarks import paired, scoring
 from crawler.demo.sites import load_publishers
-from pipelines.extract import Extractor
-from pipelines.xpath_guard import (
+from pipelines.extraction.extractor import Extractor
+from pipelines.extraction.xpath_guard import (
     compiled,
     guard_trafilatura,
     guarded,

@@ -13,13 +13,13 @@ from twisted.python.failure import Failure
 from w3lib.encoding import http_content_type_encoding
 
 from crawler.context import RunContext
-from crawler.failures import describe
-from crawler.guard import RefusedAddress
 from crawler.items import ArticleItem
-from crawler.polling import EntryPoints
-from crawler.seen import KEY_META, fetch_decision
-from crawler.sources import Entry, MalformedSource, parse_feed, parse_sitemap, section_links
-from crawler.urls import request_url, url_key
+from crawler.middlewares.guard import RefusedAddress
+from crawler.sources.polling import EntryPoints
+from crawler.sources.readers import Entry, MalformedSource, parse_feed, parse_sitemap, section_links
+from crawler.sources.seen import KEY_META, fetch_decision
+from crawler.sources.urls import request_url, url_key
+from crawler.spiders.failures import describe
 from storage.times import utcnow
 
 HTML_TYPES = ("text/html", "application/xhtml+xml")

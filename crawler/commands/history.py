@@ -12,9 +12,10 @@ from typing import Any
 
 from rich.console import Console
 
-from crawler.cli import EXIT_FAILED, EXIT_OK, load, store_target
-from crawler.metrics import stored_time
-from crawler.report import summary_table
+from crawler.commands import load, store_target
+from crawler.commands.tables import summary_table
+from crawler.exitcodes import EXIT_FAILED, EXIT_OK
+from crawler.service.metrics import stored_time
 from storage import open_storage
 from storage.base import RunRecord
 

@@ -6,7 +6,7 @@ import re
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from pipelines.lines import Line
+    from pipelines.extraction.lines import Line
 
 _I = re.IGNORECASE
 _WORD = re.compile(r"\w+")

@@ -8,7 +8,7 @@ from twisted.internet.defer import CancelledError
 from twisted.python.failure import Failure
 
 from config.schema import CrawlConfig
-from crawler.backoff import GAVE_UP
+from crawler.middlewares.backoff import GAVE_UP
 
 
 def describe(failure: Failure, crawl: CrawlConfig) -> tuple[str, int | None]:

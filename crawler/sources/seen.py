@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from scrapy import signals
 from scrapy.http import Response
 
-from crawler.urls import same_site, url_key
+from crawler.context import RunContext
+from crawler.items import ArticleItem, PageDecided
+from crawler.sources.urls import same_site, url_key
 from storage.base import Storage
 from storage.times import shift, utcnow
 
@@ -49,28 +51,26 @@ class SeenUrls:
         return cls(crawler)
 
     @property
-    def context(self) -> Any:
+    def context(self) -> RunContext:
         """The run's context (config, store, run id)."""
-        return self.crawler.spider.context  # type: ignore[union-attr]
+        return RunContext.from_crawler(self.crawler)
 
-    def item_scraped(self, item: Any, response: Response) -> None:
+    def item_scraped(self, item: ArticleItem, response: Response) -> None:
         """A stored, folded or re-seen article; one whose batch the store refused is retried."""
         if item.lost:
             return
         self.remember(item, response, item.result.kind if item.result is not None else "kept")
 
-    def item_dropped(self, item: Any, response: Response, exception: Exception) -> None:
+    def item_dropped(self, item: ArticleItem, response: Response, exception: Exception) -> None:
         """A page a stage decided against (off topic, empty); failures are left to be retried."""
-        reason = str(exception)
-        if item.page is None or reason.startswith("store:"):
-            return
-        self.remember(item, response, reason.split(":", 1)[0])
+        if isinstance(exception, PageDecided):
+            self.remember(item, response, exception.outcome)
 
-    def remember(self, item: Any, response: Response, outcome: str) -> None:
+    def remember(self, item: ArticleItem, response: Response, outcome: str) -> None:
         """Record the page under every URL that names it."""
         tracking = self.context.config.crawl.tracking_params
         # Extraction read the URL the page declares: its rel=canonical, else its og:url.
-        page_url = item.page.canonical_url
+        page_url = item.extracted().canonical_url
         if page_url and urlsplit(page_url).scheme not in ("http", "https"):
             page_url = None
         urls = [item.url, *([page_url] if page_url and same_site(page_url, item.url) else [])]

@@ -1,14 +1,12 @@
-"""`newsfold serve`: crawl each source group on its cron schedule, one run at a time."""
+"""The scheduled service: crawl each source group on its cron schedule, one run at a time."""
 
 from __future__ import annotations
 
-import argparse
 import logging
 import signal
 import sys
 import threading
 from dataclasses import replace
-from datetime import datetime
 from pathlib import Path
 from types import FrameType
 from typing import Any
@@ -16,60 +14,20 @@ from typing import Any
 from apscheduler.events import EVENT_JOB_MAX_INSTANCES, EVENT_JOB_MISSED, JobEvent
 from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.schedulers.background import BackgroundScheduler
-from rich.console import Console
 
+from config.cron import zone
 from config.loader import ConfigError
 from config.schema import NewsfoldConfig
-from crawler.child import ChildCrawl, ChildResult
-from crawler.cli import EXIT_LOCKED, EXIT_OK, load, store_target
-from crawler.cron import zone
-from crawler.metrics import RECENT_RUNS, ServiceMetrics
-from crawler.schedule import Group, schedule_table, scheduled_groups, warn_unscheduled
+from crawler.exitcodes import EXIT_LOCKED, EXIT_OK
+from crawler.service.child import ChildCrawl, ChildResult
+from crawler.service.metrics import RECENT_RUNS, ServiceMetrics
+from crawler.service.schedule import Group, scheduled_groups
 from storage import StorageError, StoreLocked, open_storage
 from storage.base import RunRecord, Storage
 
 logger = logging.getLogger(__name__)
 
 OUTCOMES = ("completed", "failed", "interrupted", "skipped")
-
-
-def serve(args: argparse.Namespace, console: Console) -> int:
-    """Run the scheduled service until SIGTERM or SIGINT."""
-    _configure_logging()
-    config = load(args)
-    groups, unscheduled = scheduled_groups(config)
-    if not groups:
-        raise ConfigError(
-            "no source group has both a schedule (schedule.groups) and enabled sources; "
-            "nothing to serve"
-        )
-    warn_unscheduled(console, unscheduled)
-    service = CrawlService(config, store_target(args, config), args.config)
-    service.check_store()
-    previous = service.install_signal_handlers()
-    try:
-        service.start()
-        now = datetime.now(zone(config.schedule.timezone))
-        Console(soft_wrap=True).print(schedule_table(groups, now))
-        sys.stdout.flush()
-        service.wait()
-    finally:
-        service.shutdown()
-        for signum, handler in previous.items():
-            signal.signal(signum, handler)
-    logger.info("stopped")
-    return EXIT_OK
-
-
-def _configure_logging() -> None:
-    """Service log lines on stderr; APScheduler's only for errors."""
-    logging.basicConfig(
-        level=logging.INFO,
-        stream=sys.stderr,
-        format="%(asctime)s [%(name)s] %(levelname)s: %(message)s",
-    )
-    # Skipped and missed runs are logged by the service itself, with the group and the reason.
-    logging.getLogger("apscheduler").setLevel(logging.ERROR)
 
 
 class CrawlService:

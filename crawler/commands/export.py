@@ -17,7 +17,8 @@ from typing import Any
 from rich.console import Console
 
 from config.loader import ConfigError
-from crawler.cli import EXIT_CONFIG, EXIT_OK, load, store_target
+from crawler.commands import load, store_target
+from crawler.exitcodes import EXIT_CONFIG, EXIT_OK
 from storage import open_storage
 from storage.base import Storage
 

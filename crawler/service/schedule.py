@@ -1,8 +1,7 @@
-"""Source groups and their cron schedules: the `newsfold schedule` command."""
+"""Source groups and their cron schedules."""
 
 from __future__ import annotations
 
-import argparse
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -10,9 +9,8 @@ from apscheduler.triggers.cron import CronTrigger
 from rich.console import Console
 from rich.table import Table
 
+from config.cron import OFF, crontab_trigger, next_fire_times, zone
 from config.schema import NewsfoldConfig
-from crawler.cli import EXIT_OK, load
-from crawler.cron import OFF, crontab_trigger, next_fire_times, zone
 
 
 @dataclass(frozen=True)
@@ -55,16 +53,6 @@ def schedule_table(groups: list[Group], now: datetime, count: int = 3) -> Table:
             "\n".join(time.isoformat(sep=" ") for time in times),
         )
     return table
-
-
-def schedule(args: argparse.Namespace, console: Console) -> int:
-    """Print the schedule and the next fire times without starting anything."""
-    config = load(args)
-    groups, unscheduled = scheduled_groups(config)
-    now = datetime.now(zone(config.schedule.timezone))
-    Console(soft_wrap=True).print(schedule_table(groups, now, args.count))
-    warn_unscheduled(console, unscheduled)
-    return EXIT_OK
 
 
 def warn_unscheduled(console: Console, unscheduled: dict[str, list[str]]) -> None:

@@ -1,0 +1,59 @@
+"""newsfold serve: the scheduled service in the foreground until SIGTERM or SIGINT."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import signal
+import sys
+from datetime import datetime
+
+from rich.console import Console
+
+from config.cron import zone
+from config.loader import ConfigError
+from crawler.commands import load, store_target
+from crawler.exitcodes import EXIT_OK
+from crawler.service.schedule import schedule_table, scheduled_groups, warn_unscheduled
+from crawler.service.scheduler import CrawlService
+
+logger = logging.getLogger("crawler.service.scheduler")
+
+
+def serve(args: argparse.Namespace, console: Console) -> int:
+    """Run the scheduled service until SIGTERM or SIGINT."""
+    _configure_logging()
+    config = load(args)
+    groups, unscheduled = scheduled_groups(config)
+    if not groups:
+        raise ConfigError(
+            "no source group has both a schedule (schedule.groups) and enabled sources; "
+            "nothing to serve"
+        )
+    warn_unscheduled(console, unscheduled)
+    service = CrawlService(config, store_target(args, config), args.config)
+    service.check_store()
+    previous = service.install_signal_handlers()
+    try:
+        service.start()
+        now = datetime.now(zone(config.schedule.timezone))
+        Console(soft_wrap=True).print(schedule_table(groups, now))
+        sys.stdout.flush()
+        service.wait()
+    finally:
+        service.shutdown()
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+    logger.info("stopped")
+    return EXIT_OK
+
+
+def _configure_logging() -> None:
+    """Service log lines on stderr; APScheduler's only for errors."""
+    logging.basicConfig(
+        level=logging.INFO,
+        stream=sys.stderr,
+        format="%(asctime)s [%(name)s] %(levelname)s: %(message)s",
+    )
+    # Skipped and missed runs are logged by the service itself, with the group and the reason.
+    logging.getLogger("apscheduler").setLevel(logging.ERROR)
