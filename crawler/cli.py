@@ -61,7 +61,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     fold = sub.add_parser("fold", help="fold already-extracted texts into copies and stories")
     fold.add_argument(
-        "--input", required=True, help='JSONL of {"id", "text", "title"?, "url"?, "published"?}'
+        "--input",
+        required=True,
+        help='JSONL of {"id", "text", "title"?, "url"?, "published"?, "canonical_url"?}',
     )
     fold.add_argument("--output", help="JSONL output file (default: stdout)")
     fold.add_argument("--config", help="TOML config file (for [fold] settings)")

@@ -43,8 +43,8 @@ def scrapy_settings(config: NewsfoldConfig, progress: bool = False) -> dict[str,
         "CONCURRENT_REQUESTS": crawl.concurrent_requests,
         "CONCURRENT_REQUESTS_PER_DOMAIN": crawl.concurrent_per_domain,
         # Scrapy starts this many asyncio tasks for every response, whatever it yields. A page
-        # yields one article and a feed only requests: the default 100 tasks a page cost the
-        # crawl's process ~14 % of its CPU with two extraction workers.
+        # yields one article and a feed only requests: the default 100 tasks a page are CPU the
+        # crawl's process needs for fetching and folding.
         "CONCURRENT_ITEMS": 1,
         "DOWNLOAD_DELAY": crawl.download_delay,
         # The delay is a floor between two requests to one site, not an average.

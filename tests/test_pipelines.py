@@ -58,7 +58,9 @@ def _crawler(storage: SQLiteStorage, workers: int = 1) -> Crawler:
     config = load_config(env={}, overrides={"crawl.extract_workers": workers})
     run_id = storage.begin_run(["ledger"])
     crawler = get_crawler(NewsSpider, scrapy_settings(config))
-    crawler.spider = crawler._create_spider(context=RunContext(config, storage, run_id, {}))
+    crawler.spider = NewsSpider.from_crawler(
+        crawler, context=RunContext(config, storage, run_id, {})
+    )
     return crawler
 
 
@@ -106,7 +108,7 @@ def test_extract_fills_page_with_metadata(crawler: Crawler) -> None:
 def test_extract_drops_binary_and_records_why(crawler: Crawler) -> None:
     with pytest.raises(DropItem, match="binary"):
         _extracted(crawler, "\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" * 20)
-    storage = crawler.spider.context.storage  # type: ignore[union-attr]
+    storage = RunContext.from_crawler(crawler).storage
     assert [e["reason"] for e in storage.errors()] == ["binary content, not HTML"]
     assert crawler.stats is not None and crawler.stats.get_value("newsfold/ledger/errors") == 1
 
@@ -132,7 +134,7 @@ def test_relevance_scores_and_drops_off_topic(crawler: Crawler) -> None:
     )
     with pytest.raises(DropItem, match="off topic"):
         stage.process_item(recipe)
-    storage = crawler.spider.context.storage  # type: ignore[union-attr]
+    storage = RunContext.from_crawler(crawler).storage
     assert storage.count("offtopic") == 1 and storage.known_url(recipe.url)
 
 
@@ -167,7 +169,7 @@ def test_fold_and_store_write_one_article_then_a_sighting(crawler: Crawler) -> N
     copy.url = "http://partner.test/helix-gpu-deal"
     copy = store.process_item(fold.process_item(relevance.process_item(clean.process_item(copy))))
     assert copy.result.kind == "copy" and copy.result.article_id == first.result.article_id
-    storage = crawler.spider.context.storage  # type: ignore[union-attr]
+    storage = RunContext.from_crawler(crawler).storage
     assert storage.count("articles") == 1 and storage.count("sightings") == 2
     assert crawler.stats is not None and crawler.stats.get_value("newsfold/ledger/copies") == 1
 
@@ -181,7 +183,7 @@ def test_a_batch_the_store_refuses_is_neither_stored_nor_marked_seen(
     item = store.process_item(
         fold.process_item(relevance.process_item(clean.process_item(_extracted(crawler))))
     )
-    storage = crawler.spider.context.storage  # type: ignore[union-attr]
+    storage = RunContext.from_crawler(crawler).storage
     assert item.result.kind == "new" and storage.batch_open  # waits in the open batch
     refuse_commit(storage)
     store.close_spider()
@@ -252,7 +254,7 @@ def test_a_repaired_page_is_stored_with_what_was_repaired(crawler: Crawler) -> N
     item.body, item.declared = str(item.body).encode("cp1252"), "utf-8"
     item = asyncio.run(extract.process_item(item))
     store.process_item(fold.process_item(relevance.process_item(clean.process_item(item))))
-    storage = crawler.spider.context.storage  # type: ignore[union-attr]
+    storage = RunContext.from_crawler(crawler).storage
     (row,) = storage.db.fetchall("SELECT text, notes FROM articles")
     assert sentence in row["text"]
     assert any("declared utf-8 but the bytes are not UTF-8" in n for n in json.loads(row["notes"]))

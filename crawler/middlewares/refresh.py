@@ -20,8 +20,8 @@ class MetaRefresh(MetaRefreshMiddleware):
     """Follows ``<meta http-equiv="refresh">`` as Scrapy does, after a check on the raw bytes."""
 
     # Scrapy's own middleware decodes the whole page (and guesses its encoding) to read its
-    # first 4,096 characters: ~7 % of a crawl's own CPU on 150 KB pages. Almost no article
-    # page has a refresh, and the bytes show it without decoding.
+    # first 4,096 characters, a large share of a crawl's own CPU on long pages. Almost no
+    # article page has a refresh, and the bytes show it without decoding.
 
     def process_response(
         self, request: Request, response: Response, *args: Any

@@ -27,8 +27,8 @@ class RelevanceScorer:
         self.weights = dict(config.terms)
         alternatives = sorted(self.weights, key=len, reverse=True)
         pattern = "|".join(re.escape(term) for term in alternatives) or r"(?!x)x"
-        # The config lower-cases its terms; matched against lower-cased text: ~3x faster than
-        # re.IGNORECASE over many alternatives.
+        # The config lower-cases its terms; matched against lower-cased text, far cheaper
+        # than re.IGNORECASE over many alternatives.
         self.pattern = re.compile(rf"(?<![\w.-])(?:{pattern})(?![\w-])")
 
     def score(self, title: str, text: str) -> Relevance:
