@@ -13,6 +13,7 @@ from config.schema import NewsfoldConfig
 from crawler.context import RunContext
 from crawler.settings import scrapy_settings
 from crawler.spiders.news import NewsSpider
+from pipelines.folding.folder import Folder
 from storage.base import Storage, StorageError
 
 logger = logging.getLogger(__name__)
@@ -50,6 +51,9 @@ def run_crawl(
 ) -> RunSummary:
     """Crawl the chosen sources into the store once (blocks; once per process)."""
     sources = config.enabled_sources(list(source_names or []))
+    # Checked before the crawl: a stage that refuses to start inside Scrapy ends its crawl
+    # early without an exception reaching this process.
+    storage.check_fold_params(Folder(config.fold).params)
     with storage.lock():
         run_id = storage.begin_run(list(sources))
         context = RunContext(config, storage, run_id, sources)

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
+from benchmarks.harness.pgscratch import scratch_schema
 from crawler.demo import DemoSites
 from storage import StorageError, open_storage
-from storage.scratch import scratch_schema
 from storage.sql import SQLStorage
 
 
@@ -69,3 +69,21 @@ def _refuse_commit(storage: SQLStorage) -> None:
 def refuse_commit() -> Callable[[SQLStorage], None]:
     """A function that makes a store's open batch fail at COMMIT (SQLite)."""
     return _refuse_commit
+
+
+# Modules whose every test crawls, runs a service or a benchmark: seconds each.
+SLOW_MODULES = frozenset(
+    {"test_crawl_benchmark", "test_scale_benchmark", "test_polite", "test_extraction_quality"}
+)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark what the fast lane (``-m "not slow"``) leaves out, and what needs PostgreSQL."""
+    for item in items:
+        module = item.module.__name__.rpartition(".")[2] if item.module else ""
+        if module in SLOW_MODULES:
+            item.add_marker(pytest.mark.slow)
+        callspec = getattr(item, "callspec", None)
+        on_postgres = callspec is not None and callspec.params.get("store_url") == "postgresql"
+        if on_postgres or "postgres_url" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.postgres)

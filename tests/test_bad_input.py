@@ -135,6 +135,7 @@ def _query(db: Path, sql: str) -> list[tuple]:
         conn.close()
 
 
+@pytest.mark.slow
 def test_bad_sources_are_recorded_and_the_run_goes_on(bad_site: BadSite, tmp_path: Path) -> None:
     names = {
         "broken": "/broken.xml",
@@ -163,6 +164,7 @@ def test_bad_sources_are_recorded_and_the_run_goes_on(bad_site: BadSite, tmp_pat
     assert counts["good"]["stored"] == len(bad_site.pages)
 
 
+@pytest.mark.slow
 def test_killed_run_loses_nothing_and_the_next_run_completes(
     bad_site: BadSite, tmp_path: Path
 ) -> None:

@@ -75,6 +75,7 @@ def article_of(db: Path, url: str) -> sqlite3.Row | None:
     return found[0] if found else None
 
 
+@pytest.mark.slow
 def test_run_completes_and_records_counts(crawled: tuple) -> None:
     sites, db, result = crawled
     assert result.returncode == 0, result.stderr
@@ -168,6 +169,7 @@ def test_broken_pages_recorded_and_robots_obeyed(crawled: tuple) -> None:
             assert sites.requests[(broken.publisher, broken.path)] == 0
 
 
+@pytest.mark.slow
 def test_second_run_changes_nothing(crawled: tuple, tmp_path: Path) -> None:
     sites, db, _ = crawled
     tables = ("articles", "sightings", "stories", "offtopic")
@@ -202,6 +204,7 @@ def test_stories_command_lists_grouped_articles(crawled: tuple) -> None:
     assert max(len(s["articles"]) for s in stories) == 2
 
 
+@pytest.mark.slow
 def test_demo_command(tmp_path: Path) -> None:
     result = newsfold("demo", "--db", str(tmp_path / "demo.db"), "--no-progress", cwd=tmp_path)
     assert result.returncode == 0, result.stderr
@@ -230,6 +233,24 @@ def test_unusable_store_exits_3(tmp_path: Path) -> None:
     )
     assert result.returncode == 3
     assert "does not exist" in result.stderr
+
+
+def test_other_minhash_settings_than_the_stored_signatures_exit_3(tmp_path: Path) -> None:
+    db = tmp_path / "store.db"
+    config = tmp_path / "other.toml"
+    config.write_text("[fold]\nnum_perm = 64\n")
+    from config.loader import load_config
+    from pipelines.folding.folder import Folder
+    from storage.sqlite import SQLiteStorage
+
+    store = SQLiteStorage(db)
+    store.migrate()
+    store.check_fold_params(Folder(load_config(env={}).fold).params)  # made with the defaults
+    store.close()
+    result = newsfold("run", "--config", str(config), "--db", str(db), cwd=tmp_path)
+    assert result.returncode == 3, result.stderr
+    assert "num_perm" in result.stderr and "new store" in result.stderr
+    assert rows(db, "SELECT COUNT(*) FROM runs")[0][0] == 0
 
 
 def test_locked_store_exits_4(demo_sites: DemoSites, tmp_path: Path) -> None:

@@ -196,6 +196,7 @@ WIRE = ["compute-wire", "neural-ledger"]
 BLOGS = ["frontier-memo", "tensor-street"]
 
 
+@pytest.mark.slow
 def test_scheduled_runs_on_time_one_at_a_time_with_metrics_lock_and_graceful_stop(
     fresh_sites: DemoSites, tmp_path: Path, serve: Callable[..., Service]
 ) -> None:
@@ -275,6 +276,7 @@ def test_scheduled_runs_on_time_one_at_a_time_with_metrics_lock_and_graceful_sto
     consistent(db)
 
 
+@pytest.mark.slow
 def test_sigterm_mid_crawl_loses_nothing(
     fresh_sites: DemoSites, tmp_path: Path, serve: Callable[..., Service]
 ) -> None:
@@ -309,6 +311,7 @@ def test_sigterm_mid_crawl_loses_nothing(
     )
 
 
+@pytest.mark.slow
 def test_crashed_child_and_unreachable_store_are_recorded_and_the_schedule_goes_on(
     fresh_sites: DemoSites, tmp_path: Path, serve: Callable[..., Service]
 ) -> None:
@@ -348,6 +351,7 @@ def test_crashed_child_and_unreachable_store_are_recorded_and_the_schedule_goes_
     consistent(db)
 
 
+@pytest.mark.slow
 def test_postgres_store_takes_the_advisory_lock_for_scheduled_runs(
     postgres_url: str, demo_sites: DemoSites, tmp_path: Path, serve: Callable[..., Service]
 ) -> None:
@@ -429,6 +433,7 @@ def test_serve_refuses_a_store_it_cannot_open_and_a_busy_metrics_port(
     assert taken.returncode == 2 and f"cannot serve metrics on 127.0.0.1:{port}" in taken.stderr
 
 
+@pytest.mark.slow
 def test_status_and_runs_report_health_with_exit_codes(tmp_path: Path) -> None:
     db = tmp_path / "news.db"
     status = ("status", "--db", str(db))
