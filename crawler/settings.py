@@ -18,7 +18,7 @@ DOWNLOADER_MIDDLEWARES = {
     "crawler.middlewares.guard.AddressGuard": 50,
     # Its process_response runs before RetryMiddleware's (550), which then schedules the retry.
     "crawler.middlewares.backoff.Backoff": 560,
-    # Scrapy's own, with a check on the raw bytes first (see crawler/refresh.py).
+    # Scrapy's own, with a check on the raw bytes first (see crawler/middlewares/refresh.py).
     "scrapy.downloadermiddlewares.redirect.MetaRefreshMiddleware": None,
     "crawler.middlewares.refresh.MetaRefresh": 580,
 }
