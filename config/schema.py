@@ -111,6 +111,7 @@ class CrawlConfig(_Section):
     seen_ttl_days: float = Field(90, gt=0, le=36_500)
     revisit_days: float = Field(0, ge=0, le=36_500)
     extract_workers: int = Field(0, ge=0, le=64)
+    guard_xpath: bool = True
     commit_items: int = Field(100, ge=1, le=100_000)
     commit_seconds: float = Field(2.0, gt=0, le=3600)
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "WARNING"

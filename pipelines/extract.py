@@ -44,15 +44,21 @@ class ExtractPipeline:
 
     async def open_spider(self) -> None:
         """Start the worker pool before the first request (none for one worker: work inline)."""
-        if self.inline is None:
+        if self.inline is not None:
+            guards = [self.inline.extractor.guard]
+        else:
             self.pool = self._start_pool()
             # Spawning workers blocks the caller; doing it now keeps it off the crawl's clock.
-            await asyncio.gather(
+            guards = await asyncio.gather(
                 *(
                     asyncio.wrap_future(self.pool.submit(prepare.warm_up))
                     for _ in range(self.workers)
                 )
             )
+        # Each process that could not guard trafilatura's expressions logged why; count them.
+        failed = sum(guard.failure is not None for guard in guards)
+        if failed:
+            self.crawler.stats.set_value("extract/xpath_guard_failed", failed)
 
     def _start_pool(self) -> ProcessPoolExecutor:
         """A pool of workers that each build their Preparer once."""

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 
 from config.schema import NewsfoldConfig
@@ -10,6 +9,7 @@ from pipelines.cleaning.boilerplate import KnownTemplate, SiteLearner, site_key
 from pipelines.cleaning.cleaner import Cleaner
 from pipelines.extraction.extractor import Extractor, Page
 from pipelines.extraction.lines import text_lines
+from pipelines.extraction.xpath_guard import GuardStatus
 from pipelines.folding.features import Fingerprint, Fingerprinter
 from pipelines.scoring.relevance import Relevance, RelevanceScorer
 
@@ -30,7 +30,7 @@ class Preparer:
 
     def __init__(self, config: NewsfoldConfig) -> None:
         disabled = frozenset(config.clean.disabled_rules)
-        self.extractor = Extractor(config.crawl.max_page_bytes, disabled)
+        self.extractor = Extractor(config.crawl.max_page_bytes, disabled, config.crawl.guard_xpath)
         self.cleaner = Cleaner(config.clean)
         self.keys = SiteLearner().line_keys
         self.scorer = RelevanceScorer(config.relevance)
@@ -65,9 +65,10 @@ def start_worker(config: NewsfoldConfig) -> None:
     _worker = Preparer(config)
 
 
-def warm_up() -> int:
-    """A no-op job: returns once the worker has started."""
-    return os.getpid()
+def warm_up() -> GuardStatus:
+    """Returns once the worker has started: whether its trafilatura expressions are guarded."""
+    assert _worker is not None, "start_worker was not run in this process"
+    return _worker.extractor.guard
 
 
 def prepare_job(

@@ -25,6 +25,7 @@ from crawler.spiders.news import NewsSpider
 from pipelines.clean import CleanPipeline
 from pipelines.extract import ExtractPipeline
 from pipelines.extraction.extractor import Page
+from pipelines.extraction.xpath_guard import GuardStatus
 from pipelines.fold import FoldPipeline
 from pipelines.relevance import RelevancePipeline
 from pipelines.scoring.relevance import RelevanceScorer
@@ -135,7 +136,7 @@ def test_relevance_scores_and_drops_off_topic(crawler: Crawler) -> None:
     with pytest.raises(DropItem, match="off topic"):
         stage.process_item(recipe)
     storage = RunContext.from_crawler(crawler).storage
-    assert storage.count("offtopic") == 1 and storage.known_url(recipe.url)
+    assert storage.count("offtopic") == 1 and storage.url_seen(recipe.url, "")
 
 
 @pytest.mark.parametrize(
@@ -285,3 +286,28 @@ def test_a_dead_extraction_worker_is_replaced_and_its_page_extracted(tmp_path: P
     assert crawler.stats is not None and crawler.stats.get_value("extract/pool_restarts") == 1
     assert storage.errors() == []
     storage.close()
+
+
+def test_a_process_whose_xpath_guard_failed_is_counted(crawler: Crawler) -> None:
+    stage = ExtractPipeline.from_crawler(crawler)
+    assert stage.inline is not None
+    stage.inline.extractor.guard = GuardStatus(failure="re._parser is missing")
+    asyncio.run(stage.open_spider())
+    assert crawler.stats is not None
+    assert crawler.stats.get_value("extract/xpath_guard_failed") == 1
+
+
+def test_guarded_workers_count_no_failure(tmp_path: Path) -> None:
+    storage = SQLiteStorage(tmp_path / "p.db")
+    storage.migrate()
+    crawler = _crawler(storage, workers=2)
+    stage = ExtractPipeline.from_crawler(crawler)
+
+    async def run() -> None:
+        await stage.open_spider()
+        stage.close_spider()
+
+    asyncio.run(run())
+    storage.close()
+    assert crawler.stats is not None
+    assert crawler.stats.get_value("extract/xpath_guard_failed") is None

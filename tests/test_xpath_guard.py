@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import logging
 import re
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import lxml.html
 import pytest
@@ -12,19 +13,20 @@ import trafilatura
 from lxml import etree
 
 from benchmarks import paired, scoring
+from config.loader import load_config
 from crawler.demo.sites import load_publishers
+from pipelines.extraction import extractor, xpath_guard
 from pipelines.extraction.extractor import Extractor
 from pipelines.extraction.xpath_guard import (
-    compiled,
-    guard_trafilatura,
+    XPATH_GUARD,
+    MatchFunctions,
+    TrafilaturaGuard,
     guarded,
     match_strings,
     match_test,
-    original,
-    readable,
     required_strings,
-    unguard_trafilatura,
 )
+from pipelines.prepare import Preparer
 
 _ATTRS = r"@[\w-]+(?:\s*\|\s*@[\w-]+)*"
 # A guard as guarded() writes it, to take off again: "(ATTRS and re:test(string(ATTRS), ...))",
@@ -80,9 +82,10 @@ def test_a_test_on_attributes_runs_only_where_one_is_present() -> None:
     assert guarded(guarded(path)) == guarded(path)
     assert unguarded(guarded(path)) == path
     # each guarded test runs as an extension function of its own, which reads back as the test
-    functions_path, functions = compiled(guarded(path))
+    tests = MatchFunctions()
+    functions_path, functions = tests.compiled(guarded(path))
     assert "re:test(" not in functions_path and len(functions) == 2
-    assert readable(functions_path) == guarded(path)
+    assert tests.readable(functions_path) == guarded(path)
 
 
 @pytest.mark.parametrize(
@@ -175,17 +178,20 @@ def test_a_test_function_answers_as_the_regex(pattern: str, ignore_case: bool) -
 
 
 def test_the_extractor_guards_trafilatura_once_for_the_process() -> None:
-    Extractor()
+    status = Extractor().guard
+    assert status.on and status.replaced >= 15 and status.failure is None
     expressions = trafilatura_expressions()
     assert len(expressions) >= 15
     assert all(" and nf:match" in path for path in expressions)
-    assert all(" and re:test(string(" in readable(path) for path in expressions)
-    assert guard_trafilatura() == 0
+    assert all(" and re:test(string(" in XPATH_GUARD.readable(path) for path in expressions)
+    # the next extractor finds it done: the same status, the same expressions
+    assert Extractor().guard is status and XPATH_GUARD.apply() is status
+    assert trafilatura_expressions() == expressions
 
 
 def test_guarded_expressions_select_the_same_elements() -> None:
     Extractor()
-    pairs = [(original(new), new) for new in trafilatura_expressions().values()]
+    pairs = [(XPATH_GUARD.original(new), new) for new in trafilatura_expressions().values()]
     assert all(old is not new for old, new in pairs)
     assert all("nf:match" not in old.path for old, _ in pairs)
     pages = selected = 0
@@ -203,14 +209,14 @@ def test_trafilatura_s_own_expressions_can_be_put_back() -> None:
     Extractor()
     guarded_forms = trafilatura_expressions()
     try:
-        assert unguard_trafilatura() > 0
+        assert XPATH_GUARD.restore() > 0
         restored = trafilatura_expressions()
         assert not any("nf:match" in path for path in restored)
-        assert {original(x).path for x in guarded_forms.values()} == set(restored)
-        assert unguard_trafilatura() == 0
+        assert {XPATH_GUARD.original(x).path for x in guarded_forms.values()} == set(restored)
+        assert XPATH_GUARD.restore() == 0
     finally:
-        assert guard_trafilatura() > 0
-    assert set(trafilatura_expressions()) == set(guarded_forms)
+        assert XPATH_GUARD.apply().replaced > 0
+    assert trafilatura_expressions() == guarded_forms
 
 
 def test_the_paired_benchmark_times_bare_trafilatura_with_its_own_expressions() -> None:
@@ -224,3 +230,103 @@ def test_the_paired_benchmark_times_bare_trafilatura_with_its_own_expressions() 
     result = paired.measure(pages, bare)
     assert result.pages == len(pages) and seen and not any(seen)
     assert all(" and nf:match" in path for path in trafilatura_expressions())
+
+
+@pytest.fixture
+def own_guard(monkeypatch: pytest.MonkeyPatch) -> Iterator[TrafilaturaGuard]:
+    """A guard of the test's own for the extractors it builds, from trafilatura's expressions."""
+    XPATH_GUARD.restore()
+    guard = TrafilaturaGuard()
+    monkeypatch.setattr(extractor, "XPATH_GUARD", guard)
+    yield guard
+    guard.restore()
+    monkeypatch.undo()  # the test's breakage first, so that the process guards as it did
+    assert XPATH_GUARD.apply().on
+
+
+def sample_texts(guard_xpath: bool = True) -> list[str]:
+    """The text extracted from a few fixture pages."""
+    pages = list(fixture_pages())[:6]
+    found = Extractor(guard_xpath=guard_xpath)
+    return [found.extract(html, "https://example.com/a").text for html in pages]
+
+
+def test_switched_off_by_config_trafilatura_s_own_expressions_run() -> None:
+    guarded_texts = sample_texts()
+    config = load_config(env={}, overrides={"crawl.guard_xpath": False})
+    try:
+        preparer = Preparer(config)
+        assert not preparer.extractor.guard.on and preparer.extractor.guard.failure is None
+        expressions = trafilatura_expressions()
+        assert expressions and not any("nf:match" in path for path in expressions)
+        pages = list(fixture_pages())[:6]
+        texts = [preparer.extractor.extract(html, "https://example.com/a").text for html in pages]
+        assert texts == guarded_texts
+    finally:
+        assert Extractor().guard.on
+    assert load_config(env={}).crawl.guard_xpath
+
+
+def _raises_on_the_sixth(real: Callable[[str], str]) -> Callable[[str], str]:
+    """``guarded`` that fails after five expressions, with some already swapped."""
+    calls = []
+
+    def fails(path: str) -> str:
+        calls.append(path)
+        if len(calls) > 5:
+            raise RuntimeError("trafilatura wrote something new")
+        return real(path)
+
+    return fails
+
+
+@pytest.mark.parametrize(
+    ("breakage", "reason"),
+    [
+        ("raises", "RuntimeError: trafilatura wrote something new"),
+        ("selects other elements", "selects other elements"),
+        ("rewrites nothing", "no regex test of the installed trafilatura was rewritten"),
+        ("no re._parser", "re._parser is missing"),
+    ],
+)
+def test_a_guard_that_fails_leaves_trafilatura_s_own_expressions_and_warns_once(
+    breakage: str,
+    reason: str,
+    own_guard: TrafilaturaGuard,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    own = trafilatura_expressions()
+    assert own and not any("nf:match" in path for path in own)
+    own_texts = sample_texts(guard_xpath=False)
+    real = xpath_guard.guarded
+    if breakage == "raises":
+        monkeypatch.setattr(xpath_guard, "guarded", _raises_on_the_sixth(real))
+    elif breakage == "selects other elements":
+        monkeypatch.setattr(xpath_guard, "guarded", lambda p: real(p).replace("cookie", "biscuit"))
+    elif breakage == "rewrites nothing":
+        monkeypatch.setattr(xpath_guard, "guarded", lambda p: p)
+    else:
+        monkeypatch.setattr(xpath_guard, "_parser", None)
+    with caplog.at_level(logging.WARNING, logger=xpath_guard.__name__):
+        status = Extractor().guard
+        assert Extractor().guard is status  # tried once: one warning
+    assert not status.on and status.failure and reason in status.failure
+    warnings = [r for r in caplog.records if r.name == xpath_guard.__name__]
+    assert len(warnings) == 1 and reason in warnings[0].getMessage()
+    assert "trafilatura's own expressions" in warnings[0].getMessage()
+    now = trafilatura_expressions()
+    assert now == own and all(now[path] is own[path] for path in own)
+    assert sample_texts() == own_texts
+
+
+def test_the_guard_checks_each_replacement_on_a_sample_page(own_guard: TrafilaturaGuard) -> None:
+    status = own_guard.apply()
+    assert status.on and status.replaced >= 15
+    page = xpath_guard.sample_page()
+    selected = 0
+    for new in trafilatura_expressions().values():
+        before = own_guard.original(new)(page)
+        assert xpath_guard.same_result(before, new(page))
+        selected += len(before) if isinstance(before, list) else 0
+    assert selected > 100  # the sample exercises the expressions

@@ -32,7 +32,11 @@ def extract(args: argparse.Namespace, console: Console) -> int:
         console.print("[red]newsfold extract: give PATH arguments or --manifest[/red]")
         return EXIT_CONFIG
     config = load(args)
-    extractor = Extractor(config.crawl.max_page_bytes, frozenset(config.clean.disabled_rules))
+    extractor = Extractor(
+        config.crawl.max_page_bytes,
+        frozenset(config.clean.disabled_rules),
+        config.crawl.guard_xpath,
+    )
     learner = site_learner(config.clean)
     cleaner = Cleaner(config.clean, learner)
     extracted = [_extract_page(extractor, path, url) for path, url in pages]

@@ -18,7 +18,7 @@ from pipelines.extraction.lines import Line, average_length, body_lines, joined,
 from pipelines.extraction.metadata import Metadata, MetadataReader, clean_authors, valid_date
 from pipelines.extraction.page import Page
 from pipelines.extraction.prune import prune, unwrap_embedded_posts
-from pipelines.extraction.xpath_guard import guard_trafilatura
+from pipelines.extraction.xpath_guard import XPATH_GUARD, GuardStatus
 
 logger = logging.getLogger(__name__)
 
@@ -71,10 +71,19 @@ class ExtractionError(Exception):
 class Extractor:
     """trafilatura with newsfold's decoding, mode choice and metadata checks."""
 
-    def __init__(self, max_bytes: int = 10_000_000, disabled: frozenset[str] = frozenset()) -> None:
+    def __init__(
+        self,
+        max_bytes: int = 10_000_000,
+        disabled: frozenset[str] = frozenset(),
+        guard_xpath: bool = True,
+    ) -> None:
         self.max_bytes = max_bytes
         self.disabled = disabled
-        guard_trafilatura()  # the same elements selected, fewer regex callbacks
+        # trafilatura's expressions are the process's: the guard swaps them once (the same
+        # elements selected, fewer regex callbacks), or leaves trafilatura's own, saying why
+        if not guard_xpath:
+            XPATH_GUARD.restore()
+        self.guard = XPATH_GUARD.apply() if guard_xpath else GuardStatus()
 
     def extract(self, body: bytes | str, url: str, declared: str | None = None) -> Page:
         """Extract one page, or raise ExtractionError with the reason."""
