@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ipaddress
+import re
 from typing import Annotated, Literal
 
 from pydantic import (
@@ -50,6 +51,16 @@ class _Section(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
+def _check_pattern(pattern: str | None) -> str | None:
+    """A regular expression Python compiles (searched in each article URL)."""
+    if pattern is not None:
+        try:
+            re.compile(pattern)
+        except re.error as exc:
+            raise ValueError(f"not a regular expression ({exc}): {pattern!r}") from None
+    return pattern
+
+
 class SourceConfig(_Section):
     """One place newsfold crawls: a feed, a sitemap or a section page."""
 
@@ -58,7 +69,7 @@ class SourceConfig(_Section):
     group: str = Field("default", min_length=1)
     enabled: bool = True
     max_articles: int = Field(100, ge=1, le=100_000)
-    url_pattern: str | None = None
+    url_pattern: Annotated[str | None, AfterValidator(_check_pattern)] = None
 
 
 def _check_contact(agent: str) -> str:

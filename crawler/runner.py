@@ -24,6 +24,7 @@ COUNT_KEYS = (
     "copies",
     "stories",
     "offtopic",
+    "empty",
     "errors",
     "known",
     "robots",

@@ -31,6 +31,7 @@ def scrapy_settings(config: NewsfoldConfig, progress: bool = False) -> dict[str,
         # None switches an extension off (0 would only order it): no telnet console.
         "scrapy.extensions.telnet.TelnetConsole": None,
         "crawler.sources.seen.SeenUrls": 100,
+        "crawler.extensions.errors.ErrorRecorder": 110,
     }
     if progress:
         extensions["crawler.extensions.progress.ProgressDisplay"] = 500

@@ -42,5 +42,9 @@ class CleanPipeline:
             stats.inc_value(f"clean/{removal['rule']}")
         if not item.extracted().text.strip():
             stats.inc_value("clean/empty")
-            raise EmptyAfterCleaning("clean: nothing left after removing boilerplate")
+            stats.inc_value(f"newsfold/{item.source}/empty")
+            rules = sorted({removal["rule"] for removal in item.removals})
+            reason = f"clean: nothing left after removing boilerplate ({', '.join(rules)})"
+            self.context.record_error(item.source, item.url, reason)
+            raise EmptyAfterCleaning(reason)
         return item

@@ -15,14 +15,23 @@ SUMMARY_COLUMNS = (
     ("copies", "copies"),
     ("stories", "stories"),
     ("off-topic", "offtopic"),
+    ("empty", "empty"),
     ("errors", "errors"),
+    ("known", "known"),
+    ("304", "not_modified"),
+    ("not due", "not_due"),
+    ("refused", "refused"),
 )
 
 
 def summary_table(counts: dict[str, dict[str, int]], title: str = "newsfold run") -> Table:
     """One row per source and a total row."""
     table = Table(
-        title=title, caption="fetched: pages; stored: new articles; copies: folded into one"
+        title=title,
+        caption=(
+            "fetched: pages; stored: new articles; copies: folded into one; empty: nothing left "
+            "after cleaning; known: fetched before; 304: source unchanged; not due: polled later"
+        ),
     )
     table.add_column("source", no_wrap=True)
     for label, _ in SUMMARY_COLUMNS:

@@ -34,6 +34,8 @@ class Entry:
 
 def parse_feed(body: bytes, url: str, content_type: str = "") -> list[Entry]:
     """Entries of an RSS, Atom or JSON feed."""
+    if not body.strip():
+        raise MalformedSource("empty response: no feed in it; check the source URL")
     if "json" in content_type or body.lstrip()[:1] == b"{":
         return _json_feed(body, url)
     headers = {"content-location": url, "content-type": content_type or "application/xml"}

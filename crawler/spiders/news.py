@@ -145,8 +145,13 @@ class NewsSpider(scrapy.Spider):
         crawl = self.context.config.crawl
         pattern = re.compile(config.url_pattern) if config.url_pattern else None
         wanted = [e for e in entries if pattern is None or pattern.search(e.url)]
+        limit = self.settings.getint("URLLENGTH_LIMIT")
         for entry in wanted[: config.max_articles]:
             url = request_url(entry.url, crawl.tracking_params)
+            if limit and len(url) > limit:
+                # Scrapy would drop it quietly (URLLENGTH_LIMIT): recorded, so it is seen.
+                self._fail(source, url[:200] + "…", f"URL longer than {limit} characters")
+                continue
             key = url_key(url, crawl.tracking_params)
             if key in self.requested:
                 self._count(source, "duplicates")
@@ -164,6 +169,10 @@ class NewsSpider(scrapy.Spider):
                 errback=self.on_error,
                 cb_kwargs={"source": source, "entry": entry},
                 meta={KEY_META: key},
+                # Article URLs are deduplicated above, by key; Scrapy's filter would also drop
+                # the second visit of a redirect loop silently instead of failing it at
+                # crawl.max_redirects.
+                dont_filter=True,
             )
 
     def parse_article(self, response: Response, source: str, entry: Entry) -> Iterator[ArticleItem]:

@@ -367,6 +367,9 @@ def _same_or_part(headline: str, stated: str) -> bool:
 
 
 def _absolute(base: str, href: str) -> str | None:
-    """An http(s) URL made absolute against the page's URL; None for any other scheme."""
-    absolute = urljoin(base, href)
-    return absolute if urlsplit(absolute).scheme in ("http", "https") else None
+    """An http(s) URL made absolute against the page's URL; None for any other or a broken one."""
+    try:
+        absolute = urljoin(base, href)
+        return absolute if urlsplit(absolute).scheme in ("http", "https") else None
+    except ValueError:  # e.g. a bracketed host that is no IP address: http://[0]/x
+        return None
