@@ -6,6 +6,7 @@ import argparse
 import importlib
 import sys
 from collections.abc import Sequence
+from datetime import datetime
 from importlib import metadata
 from typing import Any
 
@@ -14,6 +15,8 @@ from rich.console import Console
 from config.loader import ConfigError
 from crawler.exitcodes import EXIT_CONFIG, EXIT_LOCKED, EXIT_STORE
 from storage import StorageError, StoreLocked
+
+EXPORT_FORMATS = ("jsonl", "csv", "parquet")
 
 # Each command's implementation, imported only when that command runs.
 COMMANDS = {
@@ -70,7 +73,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     stories = sub.add_parser("stories", help="the latest stories with their articles and sightings")
     _store_options(stories)
-    stories.add_argument("--since", help="only stories published on or after this date (ISO)")
+    stories.add_argument(
+        "--since",
+        type=iso_date,
+        help="only stories published on or after this date (ISO: 2026-12-01 or 2026-12-01T08:00Z)",
+    )
     stories.add_argument("--limit", type=int, default=20)
     stories.add_argument("--format", choices=("table", "json"), default="table")
 
@@ -78,7 +85,11 @@ def build_parser() -> argparse.ArgumentParser:
         "export", help="folded articles as JSONL, CSV or Parquet, incrementally by cursor"
     )
     _store_options(export)
-    export.add_argument("--format", choices=("jsonl", "csv", "parquet"), default="jsonl")
+    export.add_argument(
+        "--format",
+        choices=EXPORT_FORMATS,
+        help="jsonl, csv or parquet (default: from PATH's extension, else jsonl)",
+    )
     export.add_argument("--output", required=True, metavar="PATH", help="file to write")
     export.add_argument(
         "--since", metavar="CURSOR", help="only articles changed after this printed cursor"
@@ -86,6 +97,17 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("--force", action="store_true", help="replace PATH if it exists")
     _service_commands(sub)
     return parser
+
+
+def iso_date(value: str) -> str:
+    """An ISO 8601 date or time, as an option's type; anything else is a usage error."""
+    try:
+        datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"not an ISO date: {value!r}; write e.g. 2026-12-01 or 2026-12-01T08:00Z"
+        ) from None
+    return value
 
 
 def _version() -> str:

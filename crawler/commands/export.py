@@ -73,8 +73,9 @@ def export(args: argparse.Namespace, console: Console) -> int:
     config = load(args)
     target, output = store_target(args, config), Path(args.output)
     check_output(output, args.force, target)
+    fmt = output_format(output, args.format)
     try:
-        writer = writer_for(args.format)
+        writer = writer_for(fmt)
     except ImportError as exc:
         console.print(f"newsfold export: {exc}", style="red", markup=False, highlight=False)
         return EXIT_CONFIG
@@ -91,7 +92,7 @@ def export(args: argparse.Namespace, console: Console) -> int:
         storage.close()
     sys.stdout.write(cursor + "\n")
     console.print(
-        f"exported {tally.rows} articles to {output} ({args.format}); "
+        f"exported {tally.rows} articles to {output} ({fmt}); "
         f"next time: newsfold export --since {cursor}",
         markup=False,
         highlight=False,
@@ -110,6 +111,18 @@ def check_output(output: Path, force: bool, store: str) -> None:
         raise ExportError(f"--output {output} exists; pass --force to replace it")
     if not output.resolve().parent.is_dir():
         raise ExportError(f"--output {output}: folder {output.resolve().parent} does not exist")
+
+
+def output_format(output: Path, fmt: str | None) -> str:
+    """The format asked for, else the one the file name's extension names; never both unlike."""
+    named = {".jsonl": "jsonl", ".json": "jsonl", ".csv": "csv", ".parquet": "parquet"}
+    by_name = named.get(output.suffix.lower())
+    if fmt and by_name and fmt != by_name:
+        raise ExportError(
+            f"--format {fmt} does not match the file name {output.name}; "
+            f"name the file .{fmt} or leave --format out"
+        )
+    return fmt or by_name or "jsonl"
 
 
 def writer_for(fmt: str) -> Writer:

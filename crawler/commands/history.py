@@ -72,7 +72,7 @@ def totals(run: RunRecord) -> dict[str, int]:
 def runs(args: argparse.Namespace, console: Console) -> int:
     """List the latest runs; with --details, each with its per-source counts and errors."""
     config = load(args)
-    storage = open_storage(store_target(args, config))
+    storage = open_storage(store_target(args, config), create=False)
     try:
         found = storage.runs(args.limit)
         want_errors = args.format == "json" or args.details
@@ -133,7 +133,7 @@ def status(args: argparse.Namespace, console: Console) -> int:
     """Print the last runs; exit 1 when the last run failed or none completed recently."""
     config = load(args)
     hours = args.max_age if args.max_age is not None else config.schedule.status_max_age_hours
-    storage = open_storage(store_target(args, config))
+    storage = open_storage(store_target(args, config), create=False)
     try:
         recent = storage.runs(100)
     finally:

@@ -18,7 +18,7 @@ from storage.times import to_stored
 def stories(args: argparse.Namespace, console: Console) -> int:
     """Print the latest stories."""
     config = load(args)
-    storage = open_storage(store_target(args, config))
+    storage = open_storage(store_target(args, config), create=False)
     try:
         found = storage.stories(to_stored(args.since) if args.since else None, args.limit)
     finally:
