@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 from crawler.context import RunContext
 from crawler.items import ArticleItem, ExtractFailed
-from pipelines import prepare
+from pipelines import lifetime, prepare
 from pipelines.cleaning.boilerplate import KnownTemplate, site_key
 from pipelines.extraction.extractor import ExtractionError
 
@@ -63,8 +63,13 @@ class ExtractPipeline:
     def _start_pool(self) -> ProcessPoolExecutor:
         """A pool of workers that each build their Preparer once."""
         ctx = multiprocessing.get_context("forkserver")
+        # The forkserver ties itself to this process as it loads its preloads, and each worker
+        # to the forkserver as it starts: a crawl killed with SIGKILL leaves no process behind.
+        os.environ[lifetime.POOL_PARENT_ENV] = str(os.getpid())
         # datasketch too: the fingerprinter imports it only when built, and each worker builds one.
-        ctx.set_forkserver_preload(["pipelines.prepare", "datasketch"])
+        ctx.set_forkserver_preload(
+            ["pipelines.lifetime_preload", "pipelines.prepare", "datasketch"]
+        )
         return ProcessPoolExecutor(
             self.workers, mp_context=ctx, initializer=prepare.start_worker, initargs=(self.config,)
         )

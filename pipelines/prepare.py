@@ -11,6 +11,7 @@ from pipelines.extraction.extractor import Extractor, Page
 from pipelines.extraction.lines import text_lines
 from pipelines.extraction.xpath_guard import GuardStatus
 from pipelines.folding.features import Fingerprint, Fingerprinter
+from pipelines.lifetime import tie_worker
 from pipelines.scoring.relevance import Relevance, RelevanceScorer
 
 
@@ -62,6 +63,7 @@ _worker: Preparer | None = None
 def start_worker(config: NewsfoldConfig) -> None:
     """Build the worker's Preparer once, when its process starts."""
     global _worker
+    tie_worker()
     _worker = Preparer(config)
 
 

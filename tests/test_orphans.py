@@ -1,0 +1,110 @@
+"""A crawl killed with SIGKILL leaves none of its processes behind."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import pytest
+
+NEWSFOLD = str(Path(sys.executable).with_name("newsfold"))
+
+
+class SlowHandler(BaseHTTPRequestHandler):
+    """A feed of ten articles, each a second slow: the crawl is busy when it is killed."""
+
+    def do_GET(self) -> None:
+        """Answer the feed at once and every article late."""
+        base = f"http://127.0.0.1:{self.server.server_address[1]}"
+        if self.path == "/feed.xml":
+            items = "".join(f"<item><link>{base}/a/{i}</link></item>" for i in range(10))
+            body, kind = (
+                f"<rss version='2.0'><channel>{items}</channel></rss>",
+                "application/rss+xml",
+            )
+        else:
+            time.sleep(1)
+            body, kind = "<html><body><p>AI</p></body></html>", "text/html"
+        data = body.encode()
+        self.send_response(200)
+        self.send_header("Content-Type", kind)
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        with contextlib.suppress(BrokenPipeError, ConnectionResetError):
+            self.wfile.write(data)
+
+    def log_message(self, format: str, *args: object) -> None:
+        """Quiet."""
+
+
+@pytest.fixture
+def slow_site() -> Iterator[str]:
+    """The slow site's feed URL."""
+    server = ThreadingHTTPServer(("127.0.0.1", 0), SlowHandler)
+    server.daemon_threads = True
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{server.server_address[1]}/feed.xml"
+    server.shutdown()
+    server.server_close()
+
+
+def group_members(pgid: int) -> list[int]:
+    """The live processes of a process group (zombies, already dead, left out)."""
+    members = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+        except OSError:
+            continue
+        fields = stat.rsplit(")", 1)[1].split()
+        if int(fields[2]) == pgid and fields[0] != "Z":
+            members.append(int(entry.name))
+    return members
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc; Linux only")
+def test_a_killed_crawl_leaves_no_worker_forkserver_or_tracker(
+    slow_site: str, tmp_path: Path
+) -> None:
+    config = tmp_path / "slow.toml"
+    config.write_text(
+        "[crawl]\ndownload_delay = 0\nextract_workers = 2\nobey_robots = false\n"
+        'allow_networks = ["127.0.0.0/8"]\n'
+        f'[sources.slow]\nurl = "{slow_site}"\n'
+    )
+    cmd = [NEWSFOLD, "run", "--config", str(config), "--db", str(tmp_path / "s.db")]
+    crawl = subprocess.Popen(
+        [*cmd, "--no-progress", "--source", "slow"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        # The crawl, the forkserver and two workers at least.
+        while len(group_members(crawl.pid)) < 4 and time.monotonic() < deadline:
+            assert crawl.poll() is None, "the crawl ended before it was killed"
+            time.sleep(0.1)
+        started = len(group_members(crawl.pid))
+        assert started >= 4
+        os.kill(crawl.pid, signal.SIGKILL)
+        crawl.wait()
+        deadline = time.monotonic() + 10
+        while group_members(crawl.pid) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert group_members(crawl.pid) == [], f"{started} processes, left alive"
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(crawl.pid, signal.SIGKILL)
+        crawl.wait()
