@@ -42,6 +42,7 @@ class RunSummary:
     status: str
     counts: dict[str, dict[str, int]] = field(default_factory=dict)
     message: str = ""
+    store_failed: bool = False  # the store refused to commit what the run folded
 
 
 def run_crawl(
@@ -72,11 +73,15 @@ def run_crawl(
         stats = crawler.stats.get_stats() if crawler.stats else {}
         if stats.get("finish_reason") not in (None, "finished") and status == "completed":
             status, message = "interrupted", f"finished: {stats['finish_reason']}"
+        store_error = stats.get("newsfold/store/error")
+        if store_error:
+            # What was committed before stays; the refused pages are fetched again next run.
+            status, message = "failed", f"the store refused to commit a batch: {store_error}"
         counts = collect_counts(stats, list(sources))
         if storage.batch_open:  # the crawl ended without closing its store stage
             keep_batch(storage)
         storage.finish_run(run_id, status, counts, message)
-    return RunSummary(run_id, status, counts, message)
+    return RunSummary(run_id, status, counts, message, bool(store_error))
 
 
 def keep_batch(storage: Storage) -> None:

@@ -64,6 +64,7 @@ class StorePipeline:
         stats = self.crawler.stats
         assert stats is not None
         stats.inc_value("newsfold/store/lost_batches")
+        stats.set_value("newsfold/store/error", str(exc))  # fails the run (crawler/runner.py)
         pending = self.context.pending
         for item in pending:
             assert item.result is not None

@@ -44,7 +44,15 @@ class SQLStorage(Storage):
         """Apply pending migrations, each in its own transaction, recorded in schema_migrations."""
         applied = []
         done = set(self.migrations()) if self.initialised() else set()
-        for version, name, sql in load_migrations(self.db.dialect):
+        known = load_migrations(self.db.dialect)
+        newer = sorted(done - {version for version, _, _ in known})
+        if newer:
+            raise StorageError(
+                f"{self.db.name}: the store has schema version {max(newer)}, written by a newer "
+                f"newsfold; this one knows versions up to {max(v for v, _, _ in known)}: "
+                "upgrade newsfold to use this store"
+            )
+        for version, name, sql in known:
             if version in done:
                 continue  # an up-to-date store is opened without taking the write lock
             try:
@@ -172,15 +180,6 @@ class SQLStorage(Storage):
             "seen_at = excluded.seen_at",
             (url, run_id, source, title, score, json.dumps(terms), utcnow()),
         )
-
-    def known_url(self, url: str) -> bool:
-        """Whether a URL is a stored sighting or a remembered off-topic page."""
-        row = self.db.fetchone(
-            "SELECT 1 AS hit FROM sightings WHERE url = ? "
-            "UNION ALL SELECT 1 AS hit FROM offtopic WHERE url = ? LIMIT 1",
-            (url, url),
-        )
-        return row is not None
 
     def url_seen(self, url: str, key: str) -> str | None:
         """The newest time the URL was sighted or skipped as off topic, or its key was seen."""

@@ -9,7 +9,7 @@ from rich.console import Console
 from config.loader import ConfigError
 from crawler.commands import load, store_target
 from crawler.commands.tables import summary_table
-from crawler.exitcodes import EXIT_FAILED, EXIT_OK
+from crawler.exitcodes import EXIT_FAILED, EXIT_OK, EXIT_STORE
 from storage import open_storage
 
 
@@ -69,5 +69,5 @@ def run(args: argparse.Namespace, console: Console) -> int:
         console.print(
             f"run {summary.run_id} {summary.status}: {summary.message}", style="red", markup=False
         )
-        return EXIT_FAILED
+        return EXIT_STORE if summary.store_failed else EXIT_FAILED
     return EXIT_OK
