@@ -15,9 +15,11 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem
 from scrapy.http import HtmlResponse, Request
 from scrapy.utils.test import get_crawler
+from twisted.python.failure import Failure
 
 from config.loader import load_config
 from crawler.context import RunContext
+from crawler.extensions.errors import ErrorRecorder
 from crawler.items import ArticleItem
 from crawler.settings import scrapy_settings
 from crawler.sources.seen import SeenUrls
@@ -311,3 +313,34 @@ def test_guarded_workers_count_no_failure(tmp_path: Path) -> None:
     storage.close()
     assert crawler.stats is not None
     assert crawler.stats.get_value("extract/xpath_guard_failed") is None
+
+
+def test_an_unexpected_exception_in_a_stage_is_recorded_with_its_stage(crawler: Crawler) -> None:
+    recorder = ErrorRecorder.from_crawler(crawler)
+    item = _item()  # never extracted: the fold stage cannot read it
+    try:
+        FoldPipeline.from_crawler(crawler).process_item(item)
+    except AssertionError:
+        failure = Failure()
+    recorder.item_error(item, HtmlResponse(item.url, body=b"", request=Request(item.url)), failure)
+    storage = RunContext.from_crawler(crawler).storage
+    assert [e["reason"] for e in storage.errors()] == ["fold: unexpected AssertionError: "]
+    assert crawler.stats is not None and crawler.stats.get_value("newsfold/ledger/errors") == 1
+    assert crawler.stats.get_value("errors/fold") == 1
+
+
+def test_an_unexpected_exception_in_a_callback_is_recorded_with_its_stage(crawler: Crawler) -> None:
+    recorder = ErrorRecorder.from_crawler(crawler)
+    spider = crawler.spider
+    assert isinstance(spider, NewsSpider)
+    request = Request("http://ledger.test/feed.xml", callback=spider.parse_feed)
+    request.cb_kwargs["source"] = "ledger"
+    try:
+        int("not a number")
+    except ValueError:
+        failure = Failure()
+    recorder.spider_error(failure, HtmlResponse(request.url, body=b"", request=request))
+    storage = RunContext.from_crawler(crawler).storage
+    [error] = storage.errors()
+    assert error["reason"].startswith("feed: unexpected ValueError: invalid literal")
+    assert error["url"] == "http://ledger.test/feed.xml" and error["source"] == "ledger"

@@ -47,7 +47,9 @@ def parse_feed(body: bytes, url: str, content_type: str = "") -> list[Entry]:
             continue
         stamp = entry.get("published_parsed") or entry.get("updated_parsed")
         when = datetime.fromtimestamp(calendar.timegm(stamp), UTC) if stamp else None
-        entries.append(Entry(urljoin(url, link), entry.get("title", ""), to_stored(when)))
+        absolute = _joined(url, link)
+        if absolute:
+            entries.append(Entry(absolute, entry.get("title", ""), to_stored(when)))
     if not entries and not parsed.version:
         served = " (the URL serves an HTML page)" if b"<html" in body[:4096].lower() else ""
         if not served and parsed.bozo:
@@ -58,6 +60,14 @@ def parse_feed(body: bytes, url: str, content_type: str = "") -> list[Entry]:
     return entries
 
 
+def _joined(base: str, link: str) -> str | None:
+    """A feed's link made absolute; None for one no URL parser accepts."""
+    try:
+        return urljoin(base, link)
+    except ValueError:  # e.g. a bracketed host that is no IP address: http://[0]/x
+        return None
+
+
 def _json_feed(body: bytes, url: str) -> list[Entry]:
     """Entries of a JSON Feed (jsonfeed.org)."""
     try:
@@ -65,13 +75,27 @@ def _json_feed(body: bytes, url: str) -> list[Entry]:
         items = data["items"]
     except (ValueError, KeyError, TypeError) as exc:
         raise MalformedSource(f"malformed JSON feed: {exc}") from None
-    return [
-        Entry(
-            urljoin(url, item["url"]), item.get("title", ""), to_stored(item.get("date_published"))
+    if not isinstance(items, list):
+        raise MalformedSource(f"malformed JSON feed: items is a {type(items).__name__}, not a list")
+    entries = []
+    for item in items:
+        link = item.get("url") if isinstance(item, dict) else None
+        if not isinstance(link, str) or not link.strip():
+            continue  # an item without a URL to fetch (or a number where one should be)
+        title, published = item.get("title"), item.get("date_published")
+        absolute = _joined(url, link.strip())
+        if not absolute:
+            continue
+        entries.append(
+            Entry(
+                absolute,
+                title if isinstance(title, str) else "",
+                to_stored(published) if isinstance(published, str) else None,
+            )
         )
-        for item in items
-        if isinstance(item, dict) and item.get("url")
-    ]
+    if items and not entries:
+        raise MalformedSource(f"malformed JSON feed: none of its {len(items)} items has a URL")
+    return entries
 
 
 def parse_sitemap(body: bytes) -> tuple[bool, list[Entry]]:
@@ -81,9 +105,10 @@ def parse_sitemap(body: bytes) -> tuple[bool, list[Entry]]:
         root = etree.fromstring(body.strip(), parser=parser)
     except etree.XMLSyntaxError as exc:
         raise MalformedSource(f"malformed sitemap: {exc}") from None
-    if root is None or etree.QName(root).localname not in {"urlset", "sitemapindex"}:
+    name = _local_name(root.tag) if root is not None and isinstance(root.tag, str) else ""
+    if name not in {"urlset", "sitemapindex"}:
         raise MalformedSource("not an XML sitemap (no urlset or sitemapindex)")
-    is_index = etree.QName(root).localname == "sitemapindex"
+    is_index = name == "sitemapindex"
     entries = []
     for node in root:
         if not isinstance(node.tag, str):
@@ -99,10 +124,16 @@ def parse_sitemap(body: bytes) -> tuple[bool, list[Entry]]:
     return is_index, entries
 
 
+def _local_name(tag: str) -> str:
+    """A tag's name without its namespace or prefix."""
+    # Not lxml's QName: it refuses the prefixed names recovered markup keeps (``news:news``).
+    return tag.rpartition("}")[2].rpartition(":")[2]
+
+
 def _child_text(node: etree._Element, name: str) -> str | None:
     """Text of a direct child by local name, whatever its namespace."""
     for child in node:
-        if isinstance(child.tag, str) and etree.QName(child).localname == name:
+        if isinstance(child.tag, str) and _local_name(child.tag) == name:
             return (child.text or "").strip()
     return None
 
@@ -112,8 +143,11 @@ def section_links(base_url: str, hrefs: Iterable[str]) -> list[str]:
     host = urlsplit(base_url).netloc
     seen: list[str] = []
     for href in hrefs:
-        url = urljoin(base_url, href.strip()).split("#", 1)[0]
-        parts = urlsplit(url)
+        try:
+            url = urljoin(base_url, href.strip()).split("#", 1)[0]
+            parts = urlsplit(url)
+        except ValueError:  # a link no URL parser accepts (a bracketed host that is no IP)
+            continue
         if parts.scheme not in {"http", "https"} or parts.netloc != host:
             continue
         if url.rstrip("/") == base_url.rstrip("/") or not _ARTICLE_SLUG.search(parts.path):

@@ -330,7 +330,8 @@ def _find_date(tree: HtmlElement, url: str) -> str | None:
             outputformat="%Y-%m-%dT%H:%M:%S%z",
             min_date=EARLIEST.replace(tzinfo=None),
         )
-    except (ValueError, TypeError):
+    except (ValueError, TypeError, AssertionError):
+        # AssertionError: htmldate's cleaning cannot drop a root element (<svg>, <math> pages).
         return None
 
 
