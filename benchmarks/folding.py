@@ -1,32 +1,25 @@
-"""Folding benchmark: newsfold's copy folding and story grouping against plain MinHash-LSH.
+"""Folding: newsfold's copy folding and story grouping against plain MinHash-LSH.
 
-Usage: ``python benchmarks/folding.py [--seed N] [--json OUT]``. Prints one table whose columns
-are the systems and whose rows are the figures:
-
-* Syndication set (``benchmarks/syndication.py``: real AEB bodies, their generated copies and
-  hard negatives): pairwise precision/recall/F1 over same-cluster pairs and the adjusted Rand
+- **Syndication set** (``benchmarks/syndication.py``: real AEB bodies, their generated copies
+  and hard negatives): pairwise precision/recall/F1 over same-cluster pairs and the adjusted Rand
   index over all documents (singletons included, as NEWS-COPY reports it); whether ``copy_of``
-  names the true original; copies missed by transformation kind; wrongly folded pairs by
-  negative kind; and, for newsfold, how many pairs of each kind end up in one story.
-* Story level on the English SemEval-2022 pairs (Overall <= 1.5 same story, >= 3.5 different):
-  ROC AUC (also against the related-but-different pairs scored 2.5 to 3.5), precision/recall at
-  newsfold's configured ``fold.story_threshold``, the best F1 over all thresholds and Pearson r
-  against Overall over all English pairs (negative is right: 1 means same story). For the
-  MinHash-LSH columns the score is the word 5-shingle Jaccard and the threshold the column's.
-* The seed pair (``../shared/seeds``, first line the title): its story score and what
-  ``newsfold fold`` makes of it, after the crawl's own cleaning (``pipelines.cleaning.cleaner``), since
-  the seeds are page text with boilerplate and folding sees cleaned text.
+  names the true original; copies missed by kind; wrongly folded pairs by negative kind; and,
+  for newsfold, how many pairs of each kind end up in one story.
+- **Story level** on the English SemEval-2022 pairs (Overall <= 1.5 same story, >= 3.5
+  different): ROC AUC (also against the related-but-different pairs scored 2.5 to 3.5),
+  precision/recall at newsfold's configured ``fold.story_threshold``, the best F1 over all
+  thresholds and Pearson r against Overall over all English pairs (negative is right: 1 means
+  same story). For the MinHash-LSH columns the score is the word 5-shingle Jaccard.
 
-newsfold runs as users run it, ``newsfold fold --input FILE.jsonl --output FILE.jsonl``; when
-the command fails its column says why. The baseline is datasketch's MinHashLSH over plain
-lower-case word 5-shingles, 128 permutations, each document queried then inserted in arrival
-order, every candidate accepted (no verification) and clusters closed transitively.
+Neither set has a held-out split: every figure is over the whole set. newsfold runs as users
+run it, ``newsfold fold --input FILE.jsonl --output FILE.jsonl``. The baseline is datasketch's
+MinHashLSH over lower-case word 5-shingles, 128 permutations, each document queried then
+inserted in arrival order, every candidate accepted and clusters closed transitively.
+``story_score``'s idf comes from the set of distinct English SemEval texts,
+with newsfold's formula, so no pair's score depends on the order texts arrive in.
 
-``story_score`` needs idf weights. newsfold takes them from its store (df over stored articles,
-``log((N + 2) / (df + 1)) + 1``); here the store is the set of distinct English SemEval texts
-(plus the two seeds for the seed pair), with the same formula, so every pair is scored
-against the same background and no pair's score depends on the order texts arrive in.
-SemEval texts carry headline and body in one string, so they are scored with an empty title.
+Quality floors (``tests/test_folding_quality.py``): copy-folding P/R/F1/ARI, no false folds of
+hard negatives, every kind of full copy found, story AUC/precision/recall/F1/Pearson.
 """
 
 from __future__ import annotations
@@ -49,13 +42,11 @@ from typing import Any
 import numpy as np
 from datasketch import MinHash, MinHashLSH
 
-if __package__ in (None, ""):
-    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
 from benchmarks import syndication
+from benchmarks.harness import procs, results
+from benchmarks.harness.tables import Table, frac, num
 from benchmarks.scoring import default_benchdata_root
 from config.loader import load_config
-from pipelines.cleaning.cleaner import Cleaner
 from pipelines.folding.features import salient_terms
 from pipelines.folding.folder import rarity, story_score
 
@@ -64,8 +55,18 @@ NUM_PERM = 128
 SHINGLE_SIZE = 5
 # SemEval pairs scored 2.5 to 3.5: related coverage that is not the same story
 RELATED_MIN = 2.5
+NAME = "folding"
+# Quality floors, a little under what newsfold reaches; tests/test_folding_quality.py checks them.
+COPY_FLOORS = {"precision": 0.99, "recall": 0.96, "f1": 0.975, "ari": 0.975}
+STORY_FLOORS = {
+    "auc": 0.95,
+    "auc_related": 0.85,
+    "precision": 0.92,
+    "recall": 0.70,
+    "best_f1": 0.90,
+}
+STORY_PEARSON_MAX = -0.68  # 1 means same story, so the correlation is negative
 NEWSFOLD = "newsfold"
-SEEDS_DIR = Path(__file__).resolve().parents[1].parent / "shared" / "seeds"
 _TOKEN = re.compile(r"\w+")
 
 
@@ -193,33 +194,23 @@ class Folding:
     seconds: float
 
 
-def newsfold_executable() -> Path:
-    """The ``newsfold`` script installed next to this interpreter."""
-    return Path(sys.executable).with_name(NEWSFOLD)
-
-
 def run_newsfold(docs: Sequence[Mapping[str, Any]], timeout: float = 300) -> Folding:
     """Fold documents with ``newsfold fold``; raise Unavailable with the reason when it fails."""
-    exe = newsfold_executable()
-    if not exe.exists():
-        raise Unavailable(f"{exe} not found (pip install -e . in this virtualenv)")
     with tempfile.TemporaryDirectory(prefix="newsfold-fold-") as tmp:
         src, dst = Path(tmp, "in.jsonl"), Path(tmp, "out.jsonl")
         src.write_text("".join(json.dumps(d, ensure_ascii=False) + "\n" for d in docs), "utf-8")
         start = time.perf_counter()
+        cmd = procs.newsfold("fold", "--input", str(src), "--output", str(dst))
         try:
-            proc = subprocess.run(
-                [str(exe), "fold", "--input", str(src), "--output", str(dst)],
-                capture_output=True,
-                text=True,
-                timeout=timeout,
-                check=False,
-            )
+            done = procs.run(cmd, timeout, cwd=Path(tmp))
         except subprocess.TimeoutExpired:
             raise Unavailable(f"newsfold fold took over {timeout:.0f} s") from None
+        except OSError as exc:
+            raise Unavailable(f"newsfold fold could not start: {exc}") from None
         seconds = time.perf_counter() - start
-        if proc.returncode != 0:
-            raise Unavailable(f"newsfold fold exit {proc.returncode}: {_last_line(proc.stderr)}")
+        if done.returncode != 0:
+            tail = [line for line in done.stderr.splitlines() if line.strip()][-1:] or [""]
+            raise Unavailable(f"newsfold fold exit {done.returncode}: {tail[0][:300]}")
         lines = dst.read_text("utf-8").splitlines() if dst.exists() else []
     return folding_from_lines(docs, lines, seconds)
 
@@ -244,12 +235,6 @@ def folding_from_lines(
         copy_of=[r.get("copy_of") for r in records],
         seconds=seconds,
     )
-
-
-def _last_line(text: str) -> str:
-    """The last non-empty line of a command's output."""
-    lines = [line for line in text.strip().splitlines() if line.strip()]
-    return lines[-1][:300] if lines else "(no output)"
 
 
 def plain_shingles(text: str, size: int = SHINGLE_SIZE) -> set[bytes]:
@@ -450,15 +435,10 @@ def idf_of(profiles: Sequence[Mapping[str, float]]) -> dict[str, float]:
     return {term: rarity(total, n) for term, n in df.items()}
 
 
-def story_scores(
-    pairs: Sequence[tuple[str, str]],
-    background: Sequence[str] = (),
-    titles: Mapping[str, str] | None = None,
-) -> list[float]:
-    """``story_score`` of each text pair, idf over the distinct texts (and the background)."""
-    texts = list(dict.fromkeys([*(t for pair in pairs for t in pair), *background]))
-    titles = titles or {}
-    profiles = {text: salient_terms(text, titles.get(text, "")) for text in texts}
+def story_scores(pairs: Sequence[tuple[str, str]]) -> list[float]:
+    """``story_score`` of each text pair (no title), idf over the distinct texts."""
+    texts = list(dict.fromkeys(t for pair in pairs for t in pair))
+    profiles = {text: salient_terms(text, "") for text in texts}
     idf = idf_of(list(profiles.values()))
     return [story_score(profiles[a], profiles[b], idf) for a, b in pairs]
 
@@ -503,60 +483,6 @@ def story_report(
     )
 
 
-# ---- seed pair
-
-
-def load_seeds(folder: Path = SEEDS_DIR) -> list[tuple[str, str]]:
-    """The seed articles as (title, text): the first line of each file is its title."""
-    out = []
-    for path in sorted(folder.glob("*.txt")):
-        title, _, text = path.read_text(encoding="utf-8").partition("\n")
-        out.append((title.strip(), text.strip()))
-    return out
-
-
-@dataclass
-class SeedReport:
-    """The seed pair as each stage sees it."""
-
-    available: bool = True
-    reason: str = ""
-    story_score: float = math.nan
-    story_score_raw: float = math.nan
-    shingle_jaccard: float = math.nan
-    one_story: bool | None = None
-    two_copy_clusters: bool | None = None
-    fold_reason: str = ""
-
-
-def seed_report(background: Sequence[str], folder: Path = SEEDS_DIR) -> SeedReport:
-    """Story score and ``newsfold fold`` verdict of the seed pair (cleaned as the crawl cleans)."""
-    seeds = load_seeds(folder) if folder.is_dir() else []
-    if len(seeds) != 2:
-        return SeedReport(available=False, reason=f"expected 2 seed files in {folder}")
-    cleaner = Cleaner()
-    cleaned = [cleaner.clean(text).text for _, text in seeds]
-    raw = [text for _, text in seeds]
-    titles = {text: seeds[i][0] for texts in (cleaned, raw) for i, text in enumerate(texts)}
-    report = SeedReport(
-        story_score=story_scores([(cleaned[0], cleaned[1])], background, titles)[0],
-        story_score_raw=story_scores([(raw[0], raw[1])], background, titles)[0],
-        shingle_jaccard=shingle_jaccard(cleaned[0], cleaned[1]),
-    )
-    docs = [
-        {"id": f"seed-{i}", "title": title, "text": text, "published": "2024-03-01T12:00:00+00:00"}
-        for i, ((title, _), text) in enumerate(zip(seeds, cleaned, strict=True))
-    ]
-    try:
-        folding = run_newsfold(docs)
-    except Unavailable as exc:
-        report.fold_reason = str(exc)
-        return report
-    report.one_story = folding.story is not None and folding.story[0] == folding.story[1]
-    report.two_copy_clusters = folding.copy[0] != folding.copy[1]
-    return report
-
-
 # ---- the run
 
 
@@ -572,7 +498,7 @@ class Results:
     copy_kinds: dict[str, int] = field(default_factory=dict)
     copy_reports: list[CopyReport] = field(default_factory=list)
     story_reports: list[StoryReport] = field(default_factory=list)
-    seed_pair: SeedReport | None = None
+    targets: list[dict[str, Any]] = field(default_factory=list)
     seconds: float = 0.0
 
 
@@ -609,7 +535,7 @@ def run(root: Path, seed: int = syndication.DEFAULT_SEED) -> Results:
     start = time.perf_counter()
     data = syndication.load_set(root, seed)
     pairs = syndication.load_story_pairs(root)
-    results = Results(
+    found = Results(
         seed=seed,
         documents=len(data.docs),
         gold_clusters=len(set(data.labels)),
@@ -617,175 +543,109 @@ def run(root: Path, seed: int = syndication.DEFAULT_SEED) -> Results:
         negative_pairs=negative_pairs(data),
         copy_kinds={k: data.kinds.count(k) for k in syndication.COPY_KINDS},
     )
-    results.copy_reports = evaluate_copies(data)
+    found.copy_reports = evaluate_copies(data)
     threshold = load_config().fold.story_threshold
-    results.story_reports = evaluate_stories(pairs, threshold)
-    results.seed_pair = seed_report([t for p in pairs for t in (p.text1, p.text2)])
-    results.seconds = time.perf_counter() - start
-    return results
+    found.story_reports = evaluate_stories(pairs, threshold)
+    found.targets = targets(found)
+    found.seconds = time.perf_counter() - start
+    return found
 
 
-# ---- output
+def targets(found: Results) -> list[dict[str, Any]]:
+    """newsfold's figures against the quality floors (none when it could not run)."""
+    copy = next((r for r in found.copy_reports if r.system == NEWSFOLD and r.available), None)
+    story = next((r for r in found.story_reports if r.system == NEWSFOLD), None)
+    out = []
+    if copy is not None:
+        out += [
+            results.target(f"copies: {k}", getattr(copy, k), ">=", v)
+            for k, v in COPY_FLOORS.items()
+        ]
+        hard = sum(copy.false_folds.get(kind, 0) for kind in FALSE_FOLD_TYPES)
+        out.append(results.target("copies: false-fold pairs", hard, "<=", 0))
+    if story is not None:
+        out += [
+            results.target(f"story: {k}", getattr(story, k), ">=", v)
+            for k, v in STORY_FLOORS.items()
+        ]
+        out.append(results.target("story: pearson", story.pearson, "<=", STORY_PEARSON_MAX))
+    return out
 
 
-def _num(value: float, digits: int = 3) -> str:
-    """A figure, or "n/a"."""
-    return (
-        "n/a"
-        if value is None or (isinstance(value, float) and math.isnan(value))
-        else f"{value:.{digits}f}"
-    )
+# ---- report
 
 
-def _frac(pair: Sequence[int]) -> str:
-    """``a/b``, or "—" when there is nothing to count."""
-    return f"{pair[0]}/{pair[1]}" if pair and pair[1] else "—"
-
-
-def table_rows(results: Results) -> list[list[str]]:
-    """The table's rows: a label, then one cell per system; a one-cell row is a heading."""
-    header = ["", *(r.system for r in results.copy_reports)]
-    return [
-        header,
-        *_copy_rows(results),
-        *_story_rows(results.story_reports),
-        *_seed_rows(results.seed_pair, len(header) - 1),
-    ]
-
-
-def _copy_rows(results: Results) -> list[list[str]]:
-    """The syndication-set rows."""
-    reports = results.copy_reports
+def tables(figures: dict[str, Any]) -> list[Table]:
+    """The syndication set, then the story level: a column per system."""
+    copy = figures["copy_reports"]
     heading = (
-        f"SYNDICATION SET: {results.documents} docs, {results.gold_clusters} gold clusters, "
-        f"{results.copies} copies, seed {results.seed}"
+        f"Syndication set: {figures['documents']:,} documents, {figures['gold_clusters']:,} gold "
+        f"clusters, {figures['copies']} copies (seed {figures['seed']})"
     )
-    rows: list[list[str]] = [[heading]]
-    rows.extend([f"{r.system} unavailable: {r.reason}"] for r in reports if not r.available)
-    figures = {"precision": "pairwise precision", "recall": "pairwise recall", "f1": "pairwise F1"}
-    figures["ari"] = "adjusted Rand index"
-    rows.extend(
-        [label, *(_num(getattr(r, attr)) for r in reports)] for attr, label in figures.items()
-    )
-    rows.append(["seconds (CLI: with start-up)", *(_num(r.seconds, 1) for r in reports)])
-    rows.append(["copy_of names the original", *(_frac(r.copy_of_right) for r in reports)])
-    rows.extend(
-        [f"missed copies: {kind} (of {n})", *(_frac(r.misses.get(kind, [])) for r in reports)]
-        for kind, n in results.copy_kinds.items()
-    )
+    rows: list[list[Any]] = [
+        [label, *(r[key] for r in copy)]
+        for key, label in (
+            ("precision", "pairwise precision"),
+            ("recall", "pairwise recall"),
+            ("f1", "pairwise F1"),
+            ("ari", "adjusted Rand index"),
+        )
+    ]
+    rows.append(["seconds (CLI: with start-up)", *(num(r["seconds"]) for r in copy)])
+    rows.append(["copy_of names the original", *(frac(r["copy_of_right"]) for r in copy)])
+    for kind, n in figures["copy_kinds"].items():
+        rows.append(
+            [f"missed copies: {kind} (of {n})", *(frac(r["misses"].get(kind)) for r in copy)]
+        )
     for kind in FALSE_FOLD_TYPES:
-        n = results.negative_pairs.get(kind)
+        n = figures["negative_pairs"].get(kind)
         label = f"false-fold pairs: {kind}" + (f" (of {n})" if n else "")
-        rows.append([label, *(str(r.false_folds.get(kind, "n/a")) for r in reports)])
+        rows.append([label, *(r["false_folds"].get(kind) for r in copy)])
     rows.extend(
-        [f"one story: {kind} pairs", *(_frac(r.same_story.get(kind, [])) for r in reports)]
+        [f"one story: {kind} pairs", *(frac(r["same_story"].get(kind)) for r in copy)]
         for kind in (*syndication.NEGATIVE_KINDS, "copies")
     )
-    return rows
-
-
-def _story_rows(reports: Sequence[StoryReport]) -> list[list[str]]:
-    """The SemEval story-level rows."""
-    if not reports:
-        return []
-    s = reports[0]
-    heading = (
-        f"SEMEVAL EN STORY PAIRS: {s.pairs} pairs, {s.same} same (Overall <= 1.5), "
-        f"{s.different} different (>= 3.5)"
-    )
-    best = [f"{_num(r.best_f1)} ({_num(r.best_threshold)})" for r in reports]
-    return [
-        [heading],
-        ["score", *(r.score for r in reports)],
-        ["ROC AUC", *(_num(r.auc) for r in reports)],
-        ["ROC AUC, same vs related (2.5-3.5)", *(_num(r.auc_related) for r in reports)],
-        ["threshold (config / LSH)", *(_num(r.threshold, 2) for r in reports)],
-        ["precision at threshold", *(_num(r.precision) for r in reports)],
-        ["recall at threshold", *(_num(r.recall) for r in reports)],
-        ["best F1 (at threshold)", *best],
-        ["Pearson r vs Overall (all)", *(_num(r.pearson) for r in reports)],
-    ]
-
-
-def _seed_rows(seed: SeedReport | None, width: int) -> list[list[str]]:
-    """The seed pair's rows (newsfold column; Jaccard under the baselines)."""
-    if seed is None:
-        return []
-    rows = [["SEED PAIR (shared/seeds, cleaned)"]]
-    if not seed.available:
-        return [*rows, [f"unavailable: {seed.reason}"]]
-    verdict = (
-        seed.fold_reason
-        or f"one story: {_yes(seed.one_story)}, two copy clusters: {_yes(seed.two_copy_clusters)}"
-    )
-    rows.append(
-        [
-            "story score (raw text)",
-            f"{_num(seed.story_score)} ({_num(seed.story_score_raw)})",
-            *[f"J5 {_num(seed.shingle_jaccard)}"] * (width - 1),
+    notes = [f"{r['system']} unavailable: {r['reason']}" for r in copy if not r["available"]]
+    out = [Table(heading, ["", *(r["system"] for r in copy)], rows, notes)]
+    story = figures["story_reports"]
+    if story:
+        first = story[0]
+        heading = (
+            f"SemEval-2022 English story pairs: {first['pairs']} pairs, {first['same']} same "
+            f"(Overall <= 1.5), {first['different']} different (>= 3.5)"
+        )
+        rows = [["score", *(r["score"] for r in story)]]
+        rows += [
+            [label, *(r[key] for r in story)]
+            for key, label in (
+                ("auc", "ROC AUC"),
+                ("auc_related", "ROC AUC, same against related (2.5-3.5)"),
+                ("threshold", "threshold (config / LSH)"),
+                ("precision", "precision at the threshold"),
+                ("recall", "recall at the threshold"),
+                ("best_f1", "best F1"),
+                ("best_threshold", "... at threshold"),
+                ("pearson", "Pearson r against Overall (all pairs)"),
+            )
         ]
-    )
-    rows.append([f"newsfold fold on the pair: {verdict}"])
-    return rows
-
-
-def _yes(value: bool | None) -> str:
-    """yes / no / n/a."""
-    return "n/a" if value is None else ("yes" if value else "NO")
-
-
-def render_table(rows: Sequence[Sequence[str]]) -> str:
-    """Fixed-width text; a one-cell row is a section heading."""
-    cells = [row for row in rows if len(row) > 1]
-    widths = [
-        max(len(row[i]) for row in cells if i < len(row)) for i in range(max(map(len, cells)))
-    ]
-    lines = []
-    for row in rows:
-        if len(row) == 1:
-            lines.append(row[0])
-            continue
-        parts = [row[0].ljust(widths[0]), *(c.rjust(widths[i + 1]) for i, c in enumerate(row[1:]))]
-        lines.append("  ".join(parts).rstrip())
-    return "\n".join(lines)
-
-
-def to_json(results: Results) -> str:
-    """Every figure as JSON (NaN written as null)."""
-
-    def clean(value: Any) -> Any:
-        if isinstance(value, float) and (math.isnan(value) or math.isinf(value)):
-            return None
-        if isinstance(value, dict):
-            return {k: clean(v) for k, v in value.items()}
-        if isinstance(value, list):
-            return [clean(v) for v in value]
-        return value
-
-    return json.dumps(clean(asdict(results)), indent=2)
-
-
-def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
-    """Command-line options."""
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--seed", type=int, default=syndication.DEFAULT_SEED, help="generator seed")
-    parser.add_argument("--json", type=Path, help="write every figure to this JSON file")
-    return parser.parse_args(argv)
+        out.append(Table(heading, ["", *(r["system"] for r in story)], rows))
+    return out
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run the benchmark and print the table."""
-    args = parse_args(argv)
+    """Run the benchmark, print and save it."""
+    argv = list(sys.argv[1:] if argv is None else argv)
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
+    parser.add_argument("--seed", type=int, default=syndication.DEFAULT_SEED, help="generator seed")
+    parser.add_argument("--out", type=Path, help=f"result file (default results/{NAME}.json)")
+    args = parser.parse_args(argv)
     root = default_benchdata_root()
     reason = syndication.missing_reason(root)
     if reason:
         print(f"skipped: {reason}")
         return 0
-    results = run(root, args.seed)
-    print(render_table(table_rows(results)))
-    print(f"\n{results.seconds:.1f} s in all")
-    if args.json:
-        args.json.write_text(to_json(results) + "\n", encoding="utf-8")
+    env = results.environment(NAME, argv)
+    results.publish(NAME, NAME, env, asdict(run(root, args.seed)), args.out, tables)
     return 0
 
 

@@ -1,11 +1,11 @@
 """Paired CPU throughput: newsfold's extraction + cleaning against bare trafilatura, interleaved.
 
-The host's speed drifts (consecutive passes of bare ``trafilatura.extract`` over the same 990
-pages measured 45 and 55 ms a page), so two systems timed minutes apart compare the machine as
-much as the code. Here both run in this process over the same chunks of pages, one chunk each
-in turn, the order swapped every chunk; the ratio is bare CPU time over newsfold's, summed.
-newsfold replaces trafilatura's regex-testing expressions process-wide (pipelines/xpath_guard.py):
-the bare passes run with trafilatura's own put back, swapped outside the timed part.
+A shared host's speed drifts, so two systems timed minutes apart compare the machine as much
+as the code. Here both run in this process over the same chunks of pages, one chunk each in
+turn, the order swapped every chunk; the ratio is bare CPU time over newsfold's, summed.
+newsfold replaces trafilatura's regex-testing expressions process-wide
+(pipelines/extraction/xpath_guard.py): the bare passes run with trafilatura's own put back,
+swapped outside the timed part.
 """
 
 from __future__ import annotations
@@ -70,16 +70,19 @@ def measure(pages: Pages, bare: Callable[[bytes], object], rounds: int = 1) -> P
         for _, html in chunk:
             bare(html)
 
-    from pipelines.extraction.xpath_guard import guard_trafilatura, unguard_trafilatura
+    from pipelines.extraction.xpath_guard import XPATH_GUARD
 
     newsfold_pass = NewsfoldPass()
-    unguard_trafilatura()
+    XPATH_GUARD.restore()
     bare_pass(pages[:WARM_UP])
-    guard_trafilatura()
+    XPATH_GUARD.apply()
     newsfold_pass(pages[:WARM_UP])
     spent = {"bare": 0.0, "newsfold": 0.0}
     passes: dict[str, Callable[[Pages], None]] = {"bare": bare_pass, "newsfold": newsfold_pass}
-    expressions = {"bare": unguard_trafilatura, "newsfold": guard_trafilatura}
+    expressions: dict[str, Callable[[], object]] = {
+        "bare": XPATH_GUARD.restore,
+        "newsfold": XPATH_GUARD.apply,
+    }
     for round_ in range(rounds):
         for number, start in enumerate(range(0, len(pages), CHUNK)):
             chunk = pages[start : start + CHUNK]
@@ -89,5 +92,5 @@ def measure(pages: Pages, bare: Callable[[bytes], object], rounds: int = 1) -> P
                 started = time.process_time()
                 passes[name](chunk)
                 spent[name] += time.process_time() - started
-    guard_trafilatura()  # as the process had it
+    XPATH_GUARD.apply()  # as the process had it
     return Paired(len(pages) * rounds, spent["bare"], spent["newsfold"])

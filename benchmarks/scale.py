@@ -1,47 +1,31 @@
-"""Scale benchmark: a cron run's folding cost, start-up and memory against 10k to 1M stored articles.
-
-Usage: ``python benchmarks/scale.py [--sizes 10000,100000,1000000] [--keep DIR] [--fold-docs N]
-[--repeat R] [--rounds K] [--extract-pages N] [--json OUT]``.
+"""Scale: a cron run's folding cost, start-up and memory against 10k to 1M stored articles.
 
 - **store**: N articles written straight into a SQLite store that ``open_storage`` made (every
   migration), laid out as ``SQLFoldIndex.add_article`` writes them: random MinHash values with
-  their 32 band keys and 16 lead-band keys from ``pipelines.folding.features.band_keys``; 60 terms
-  (40 names, 20 content words) drawn from a Zipf-like vocabulary whose head is what
-  ``salient_terms`` finds in generated AI-industry articles, counted into ``term_df``, the 24
-  that rank first by weight and rarity written as story postings; texts of 2-5 KB; stories of
-  two. A store grows by days, not by density: 1,000 articles a day (more than the packaged
-  sources publish), so 10k span 10 days, 1M 2.7 years, and the story window (±7 days)
-  holds ~7,000 articles at every size. Big tables are filled in key order and indexed afterwards,
-  so store size is a lower bound. ``--keep DIR`` reuses stores (pending migrations are applied
-  before measuring).
+  their 32 band keys and 16 lead-band keys; 60 terms (40 names, 20 content words) drawn from a
+  Zipf-like vocabulary whose head is what ``salient_terms`` finds in generated AI-industry
+  articles, counted into ``term_df``, the 24 that rank first written as story postings; texts
+  of 2-5 KB; stories of two. A store grows by days, not by density: 1,000 articles a day, so the
+  story window (±7 days) holds ~7,000 articles at every size. Big tables are filled in key order
+  and indexed afterwards, so store size is a lower bound. ``--keep DIR`` reuses stores.
 - **cron run**, in a fresh process: start-up is the wall time from spawning the interpreter to
   ready-to-fold (what ``newsfold run`` imports, its config, ``open_storage``, the run lock,
-  ``check_fold_params``), median of R runs. Then, on a scratch copy of the store, the process
+  ``check_fold_params``), median of ``--repeat`` runs. Then, on a scratch copy of the store, it
   folds ``--fold-docs`` new generated articles of the store's last half day (every 10th a wire
-  copy of an earlier one) through ``pipelines.folding.batches.Batcher`` as a crawl folds them (a
-  savepoint per article, a commit every ``crawl.commit_items``). The fingerprint and the store
-  step (fold decision, writes, its share of the commits: the mean) are timed apart, and within
-  the store step each ``FoldIndex`` call. Peak RSS is the process's VmHWM.
+  copy of an earlier one) through ``Batcher`` as a crawl folds them (a savepoint per article, a
+  commit every ``crawl.commit_items``). The fingerprint and the store step (fold decision,
+  writes, its share of the commits: the mean) are timed apart. Peak RSS is the process's VmHWM.
 - **datasketch**: the bare library's way, an in-memory ``MinHashLSH`` (the same 32 bands of 4
   rows) rebuilt from the stored signatures in a fresh process (garbage collector paused) and
-  queried with them; above ``LSH_MAX`` (~11 KB an entry) extrapolated linearly and marked so.
-- **extraction**: ``Extractor.extract`` + ``Cleaner.clean`` per page, on the Zyte benchmark's
-  real pages in ``../shared/benchdata`` (``$NEWSFOLD_BENCHDATA``), else on the crawl benchmark's
-  generated 100 KB pages, which extract 3x faster.
+  queried with them; above ``LSH_MAX`` extrapolated linearly and marked so.
+- **extraction**: ``Extractor.extract`` + ``Cleaner.clean`` per page on the Zyte benchmark's
+  real pages (else on generated 100 KB pages), the yardstick of the store step.
 
-- **without index rows** (``--without-index-rows``): every size also folds, in the same round,
-  with the band keys, story postings and term frequencies left unwritten (their inserts skipped),
-  the floor of a store step that keeps its fold state in SQL tables, compared over the new
-  documents that are no copies (without band keys, the run's wire copies of its own new articles
-  are stored as new articles).
-- **rounds** (``--rounds K``): the folding at every size and the extraction are measured K times,
-  one size after another in each round, so a ratio pairs figures taken minutes apart, not a
-  whole run apart; each row shows its median round and the ratios are the median of the rounds'
-  own ratios, as ``benchmarks/crawl.py`` pairs its rows.
+With ``--rounds K`` the folding at every size and the extraction run K times, one after another
+in each round; each row shows its median round and the ratios are the median of the rounds' own.
 
-Targets (issue 4): the store step at the largest size within 2x the smallest; start-up under
-2 s and peak RSS under 500 MB at the largest; the store step at most 10% of extraction.
-Timings are wall clock on a shared machine; the load average is printed.
+Targets: the store step at the largest size within 2x the smallest; start-up under 2 s and
+peak RSS under 500 MB at the largest; the store step at most 10% of extraction.
 """
 
 from __future__ import annotations
@@ -54,11 +38,10 @@ import random
 import shutil
 import sqlite3
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
-from collections import Counter, defaultdict
+from collections import Counter
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -68,7 +51,13 @@ from typing import Any
 
 import numpy as np
 
-REPO_ROOT = Path(__file__).resolve().parents[1]
+from benchmarks.harness import procs, results
+from benchmarks.harness.procs import rss_mb
+from benchmarks.harness.rounds import log, median_index, median_ratio
+from benchmarks.harness.tables import Table, frac, num
+from benchmarks.news import story_text
+
+NAME = "scale"
 SEED = 20261201
 BUILD_VERSION = 4  # bump when the synthetic store changes, so kept stores are rebuilt
 SIZES = (10_000, 100_000, 1_000_000)
@@ -89,31 +78,9 @@ NAMES, WORDS = (40, 180_000, 100), (20, 20_000, 10)
 NAME_WEIGHTS = (0.5, 1.0, 1.0, 1.0, 1.5, 2.0, 2.5, 3.0)
 TARGETS = {"cost_ratio": 2.0, "startup_s": 2.0, "rss_mb": 500.0, "fold_extract": 0.10}
 BIG_TABLES = ("articles", "sightings", "lsh_bands", "story_terms")
-# FoldIndex calls by what they are for; the store step's rest is folding logic in Python.
-PARTS = {
-    "sighting_by_doc": "lookup",
-    "article_by_hash": "lookup",
-    "lsh_candidates": "lsh",
-    "article_text": "lsh",
-    "story_candidates": "story",
-    "term_frequencies": "story",
-    "begin": "transaction",
-    "commit": "transaction",
-    "savepoint": "transaction",
-}
-# The inserts of the fold index rows, skipped by ``--without-index-rows``.
-INDEX_ROWS = ("INSERT INTO lsh_bands", "INSERT INTO story_terms", "INSERT INTO term_df")
 
 
 # ---- the synthetic store
-
-
-def generated(seed: int, index: int) -> tuple[str, str]:
-    """The title and text of the crawl benchmark's generated article ``index``."""
-    from benchmarks import crawl
-
-    title, paragraphs, _ = crawl.article(seed, index)
-    return title, "\n".join(" ".join(p) for p in paragraphs)
 
 
 def term_pools(seed: int) -> list[tuple[list[str], Any]]:
@@ -122,7 +89,7 @@ def term_pools(seed: int) -> list[tuple[list[str], Any]]:
 
     seen: Counter[str] = Counter()
     for i in range(SAMPLE):
-        title, text = generated(seed, i)
+        title, text = story_text(seed, i)
         seen.update(salient_terms(text, title))
     ranked = [term for term, _ in seen.most_common()]
     pools = []
@@ -199,7 +166,7 @@ def build_store(path: Path, n: int, seed: int) -> None:
         "CREATE TEMP TABLE stage_terms (term TEXT, article_id INTEGER, time_key TEXT, weight REAL)"
     )
     pools = term_pools(seed)
-    texts = [generated(seed, SAMPLE + k)[1] for k in range(100)]
+    texts = [story_text(seed, SAMPLE + k)[1] for k in range(100)]
     rng = np.random.default_rng(seed)
     for start in range(0, n, BATCH):
         write_batch(conn, rng, pools, texts, range(start, min(start + BATCH, n)), n)
@@ -335,15 +302,13 @@ def news_docs(count: int, seed: int) -> list[NewsDoc]:
             text = f"{rng.choice(['PARIS', 'TOKYO', 'LAGOS'])} (Wire) — {body}"
             docs.append(NewsDoc(f"new-{seed}-{i}", docs[j].title, text, docs[j].published, j))
             continue
-        title, text = generated(seed, i)
+        title, text = story_text(seed, i)
         published = END - timedelta(seconds=rng.randint(60, 12 * 3600))
         docs.append(NewsDoc(f"new-{seed}-{i}", title, text, published.strftime(STAMP)))
     return docs
 
 
-def cron_run(
-    store: str, spawned: float, fold_docs: int, seed: int, index_rows: bool = True
-) -> dict[str, Any]:
+def cron_run(store: str, spawned: float, fold_docs: int, seed: int) -> dict[str, Any]:
     """Start-up to ready-to-fold as ``newsfold run`` does it, then fold new articles if asked."""
     import crawler.runner  # noqa: F401 - what a run imports before it crawls
     from config.loader import load_config
@@ -358,18 +323,13 @@ def cron_run(
         storage.check_fold_params(folder.params)
         result: dict[str, Any] = {"startup_s": time.time() - spawned}
         if fold_docs:
-            if not index_rows:
-                skip_index_rows(storage.db)
-            timed = TimedStorage(storage)
-            batcher = Batcher(timed, config.crawl.commit_items, config.crawl.commit_seconds)
-            result.update(fold_all(timed, batcher, folder, news_docs(fold_docs, seed)))
+            batcher = Batcher(storage, config.crawl.commit_items, config.crawl.commit_seconds)
+            result.update(fold_all(batcher, folder, news_docs(fold_docs, seed)))
     storage.close()
     return result
 
 
-def fold_all(
-    timed: TimedStorage, batcher: Any, folder: Any, docs: Sequence[NewsDoc]
-) -> dict[str, Any]:
+def fold_all(batcher: Any, folder: Any, docs: Sequence[NewsDoc]) -> dict[str, Any]:
     """Fingerprint and ingest each document as the crawl does, timing both; check copies."""
     fingerprint_us, store_us, kinds, article_of = [], [], Counter[str](), []
     for doc in docs:
@@ -385,10 +345,6 @@ def fold_all(
         kinds[result.kind] += 1
         article_of.append(result.article_id)
     copies = [(i, d.copy_of) for i, d in enumerate(docs) if d.copy_of is not None]
-    parts: defaultdict[str, float] = defaultdict(float)
-    for call, seconds in timed.spent.items():
-        parts[PARTS.get(call, "writes")] += seconds * 1e6 / len(docs)
-    parts["python"] = statistics.mean(store_us) - sum(parts.values())
     return {
         "copies": len(copies),
         "copies_folded": sum(1 for i, j in copies if article_of[i] == article_of[j]),
@@ -396,85 +352,13 @@ def fold_all(
         "fingerprint_us": statistics.median(fingerprint_us),
         "store_us": statistics.mean(store_us),
         "store_median_us": statistics.median(store_us),
-        # the documents that are no copies: new articles with or without index rows
-        "originals_us": statistics.mean(
-            us for us, doc in zip(store_us, docs, strict=True) if doc.copy_of is None
-        ),
         "store_p95_us": statistics.quantiles(store_us, n=20)[-1],
-        "parts_us": dict(parts),
-        "calls_us": {k: v * 1e6 / len(docs) for k, v in timed.spent.items()},
     }
-
-
-def skip_index_rows(db: Any) -> None:
-    """Make ``db`` skip the inserts of fold index rows (a floor, not a usable store)."""
-    execute = db.execute
-
-    def skipping(sql: str, params: Sequence[Any] = ()) -> None:
-        if not sql.startswith(INDEX_ROWS):
-            execute(sql, params)
-
-    db.execute = skipping
-
-
-class TimedStorage:
-    """The store as ``Batcher`` uses it, adding up seconds per FoldIndex call, begin and commit."""
-
-    def __init__(self, storage: Any) -> None:
-        self.storage = storage
-        self.spent: defaultdict[str, float] = defaultdict(float)
-
-    @property
-    def batch_open(self) -> bool:
-        """Whether the store's batch is open."""
-        return bool(self.storage.batch_open)
-
-    def begin_batch(self) -> None:
-        """Open the store's batch, timed."""
-        started = time.perf_counter()
-        self.storage.begin_batch()
-        self.spent["begin"] += time.perf_counter() - started
-
-    def end_batch(self) -> None:
-        """Commit the store's batch, timed."""
-        started = time.perf_counter()
-        self.storage.end_batch()
-        self.spent["commit"] += time.perf_counter() - started
-
-    @contextmanager
-    def transaction(self) -> Iterator[Any]:
-        """The store's transaction with its index timed."""
-        started = time.perf_counter()
-        with self.storage.transaction() as index:
-            self.spent["savepoint"] += time.perf_counter() - started
-            yield TimedIndex(index, self.spent)
-            started = time.perf_counter()  # the fold is done: leaving the block releases it
-        self.spent["savepoint"] += time.perf_counter() - started
-
-
-class TimedIndex:
-    """A fold index that adds the time of each call to ``spent`` under the method's name."""
-
-    def __init__(self, index: Any, spent: defaultdict[str, float]) -> None:
-        self.index = index
-        self.spent = spent
-
-    def __getattr__(self, name: str) -> Any:
-        method = getattr(self.index, name)
-
-        def timed(*args: Any, **kwargs: Any) -> Any:
-            started = time.perf_counter()
-            try:
-                return method(*args, **kwargs)
-            finally:
-                self.spent[name] += time.perf_counter() - started
-
-        return timed
 
 
 def to_record(doc: NewsDoc, fp: Any) -> tuple[Any, Any]:
     """The article record and sighting the crawler would make of a new document."""
-    from benchmarks.storage import synthetic_record
+    from benchmarks.records import synthetic_record
     from pipelines.folding.features import has_wire_credit
 
     site = "wire.example" if doc.copy_of is not None else "daily.example"
@@ -493,7 +377,7 @@ def lsh_run(store: str, limit: int) -> dict[str, Any]:
     config = FoldConfig()
     conn = sqlite3.connect(f"file:{store}?mode=ro", uri=True)
     before = rss_mb("VmRSS")
-    gc.disable()  # the bare library at its best: collections slow a rebuild and queries 2-5x
+    gc.disable()  # the bare library at its best: collections slow a rebuild and its queries
     started = time.perf_counter()
     lsh = MinHashLSH(
         num_perm=config.num_perm, params=(config.bands, config.num_perm // config.bands)
@@ -521,69 +405,48 @@ def lsh_run(store: str, limit: int) -> dict[str, Any]:
     }
 
 
-def rss_mb(field: str = "VmHWM") -> float:
-    """This process's peak (VmHWM) or current (VmRSS) resident set size in MB."""
-    for line in Path("/proc/self/status").read_text().splitlines():
-        if line.startswith(f"{field}:"):
-            return int(line.split()[1]) / 1024
-    raise RuntimeError(f"no {field} in /proc/self/status")
+def child(*argv: str) -> dict[str, Any]:
+    """One measurement in a fresh process: this module with ``--child``; its JSON line."""
+    return procs.run_json(procs.python("benchmarks.scale", "--child", *argv))
 
 
-def run_child(*argv: str) -> dict[str, Any]:
-    """Run this file as a child measurement; its JSON line."""
-    command = [sys.executable, "-m", "benchmarks.scale", "--child", *argv]
-    done = subprocess.run(command, cwd=REPO_ROOT, capture_output=True, text=True, check=False)
-    if done.returncode != 0:
-        raise RuntimeError(f"{' '.join(argv)} failed ({done.returncode}): {done.stderr[-2000:]}")
-    return dict(json.loads(done.stdout.strip().splitlines()[-1]))
-
-
-def cron_child(store: Path, fold_docs: int, seed: int, index_rows: bool = True) -> dict[str, Any]:
+def cron_child(store: Path, fold_docs: int, seed: int) -> dict[str, Any]:
     """A cron run in a new process; its start-up clock starts now."""
-    spawned = repr(time.time())
-    rows = "1" if index_rows else "0"
-    return run_child("cron", str(store), spawned, str(fold_docs), str(seed), rows)
+    return child("cron", str(store), repr(time.time()), str(fold_docs), str(seed))
 
 
 def child_main(argv: Sequence[str]) -> int:
-    """One measurement in this fresh process, printed as one JSON line."""
+    """Run one measurement in this process and print it as one JSON line."""
     kind, store, *rest = argv
     if kind == "lsh":
         result = lsh_run(store, int(rest[0]))
     else:
-        result = cron_run(store, float(rest[0]), int(rest[1]), int(rest[2]), rest[3] == "1")
+        result = cron_run(store, float(rest[0]), int(rest[1]), int(rest[2]))
     result["peak_rss_mb"] = rss_mb()
     print(json.dumps(result), flush=True)
     return 0
 
 
-# ---- extraction, for scale
+# ---- extraction, the yardstick
 
 
 def extraction_us(count: int, seed: int) -> tuple[float, str]:
     """Median microseconds of extraction and cleaning per page, and what the pages were."""
-    import gzip
-
+    from benchmarks import news, scoring
     from pipelines.cleaning.cleaner import Cleaner
     from pipelines.extraction.extractor import ExtractionError, Extractor
 
-    aeb = Path(os.environ.get("NEWSFOLD_BENCHDATA", REPO_ROOT.parent / "shared" / "benchdata"))
-    aeb /= "scrapinghub-aeb"
-    if (aeb / "ground-truth.json").is_file():  # real pages extract slower than generated ones
-        truth = json.loads((aeb / "ground-truth.json").read_text(encoding="utf-8"))
-        pages = [
-            (truth[key]["url"], gzip.decompress((aeb / "html" / f"{key}.html.gz").read_bytes()))
-            for key in sorted(truth)[: count + 1]
-        ]
+    root = scoring.default_benchdata_root()
+    if scoring.missing_reason(root, scoring.AEB_DIR) is None:
+        found = scoring.load_aeb_pages(root)[: count + 1]
+        pages = [(p.url, scoring.read_gzip_bytes(p.html_path)) for p in found]
         size = statistics.median(len(html) for _, html in pages) / 1024
         source = f"Zyte benchmark pages of {size:.0f} KB"
     else:
-        from benchmarks import crawl
-
         base = "https://news.example"
         pages = [
-            (base + p.path, p.html.replace(crawl.BASE_TOKEN, base).encode())
-            for p in crawl.generate_pages(count + 1, seed)
+            (base + p.path, p.html.replace(news.BASE_TOKEN, base).encode())
+            for p in news.generate_pages(count + 1, seed)
         ]
         source = "generated 100 KB pages"
     extractor, cleaner, per_page = Extractor(), Cleaner(), []
@@ -611,49 +474,50 @@ class Plan:
     extract_pages: int = EXTRACT_PAGES
     seed: int = SEED
     rounds: int = 1
-    without_index_rows: bool = False
-
-
-def commit_items() -> int:
-    """Articles per committed batch, as a crawl with the default config commits them."""
-    from config.loader import load_config
-
-    return load_config().crawl.commit_items
 
 
 def run(plan: Plan, keep: Path | None = None) -> dict[str, Any]:
     """Every measurement at every size, and the targets."""
+    from config.loader import load_config
+
     started = time.perf_counter()
     with kept_folder(keep) as folder:
         stores = [measure_size(plan, folder, n) for n in plan.sizes]
         rounds = [fold_round(plan, stores, k) for k in range(1, max(1, plan.rounds) + 1)]
     rows = [row for _, row in stores]
     for k, row in enumerate(rows):
-        median = statistics.median_low(r["folds"][k]["store_us"] for r in rounds)
-        row.update(next(r["folds"][k] for r in rounds if r["folds"][k]["store_us"] == median))
-        row["rounds_store_us"] = [r["folds"][k]["store_us"] for r in rounds]
+        each = [r["folds"][k]["store_us"] for r in rounds]
+        row.update(rounds[median_index(each)]["folds"][k])
+        row["rounds_store_us"] = each
         row["x_first"] = statistics.median(
             r["folds"][k]["store_us"] / r["folds"][0]["store_us"] for r in rounds
         )
-        if plan.without_index_rows:
-            row["rounds_floor_us"] = [r["floors"][k]["originals_us"] for r in rounds]
-            row["rounds_originals_us"] = [r["folds"][k]["originals_us"] for r in rounds]
     extrapolate_lsh(rows)
-    result = {
+    extract = [r["extract_us"] for r in rounds]
+    large = [r["folds"][-1]["store_us"] for r in rounds]
+    cost_ratio, cost_rounds = median_ratio(
+        [(b, r["folds"][0]["store_us"]) for b, r in zip(large, rounds, strict=True)]
+    )
+    share, share_rounds = median_ratio(list(zip(large, extract, strict=True)))
+    return {
         "rows": rows,
-        "extract_us": statistics.median_low(r["extract_us"] for r in rounds),
+        "extract_us": extract[median_index(extract)],
         "extract_pages": rounds[0]["extract_pages"],
-        "rounds": [
-            {key: r[key] for key in ("extract_us", "cost_ratio", "fold_extract")} for r in rounds
-        ],
+        "rounds": {"extract_us": extract, "cost_ratio": cost_rounds, "fold_extract": share_rounds},
         "fold_docs": plan.fold_docs,
-        "commit_items": commit_items(),
+        "commit_items": load_config().crawl.commit_items,
         "repeats": plan.repeats,
-        "load_average": os.getloadavg(),
+        "targets": [
+            results.target(name, value, "<=", TARGETS[key])
+            for key, name, value in (
+                ("cost_ratio", "store step, largest / smallest size", cost_ratio),
+                ("startup_s", "start-up at the largest size, s", rows[-1]["startup_s"]),
+                ("rss_mb", "peak RSS at the largest size, MB", rows[-1]["peak_rss_mb"]),
+                ("fold_extract", "store step / extraction", share),
+            )
+        ],
+        "seconds": time.perf_counter() - started,
     }
-    result["targets"] = targets(result)
-    result["seconds"] = time.perf_counter() - started
-    return result
 
 
 @contextmanager
@@ -684,7 +548,7 @@ def measure_size(plan: Plan, folder: Path, n: int) -> tuple[Path, dict[str, Any]
     }
     if n <= LSH_MAX:
         log(f"{n:,}: datasketch MinHashLSH rebuild")
-        row["lsh"] = run_child("lsh", str(path), str(n))
+        row["lsh"] = child("lsh", str(path), str(n))
     return path, row
 
 
@@ -692,37 +556,23 @@ def fold_round(
     plan: Plan, stores: Sequence[tuple[Path, dict[str, Any]]], number: int
 ) -> dict[str, Any]:
     """One round: a cron run folds into a scratch copy of each store in turn, then extraction."""
-    folds, floors = [], []
+    folds = []
     for path, row in stores:
         log(f"{row['n']:,}: folding {plan.fold_docs} articles (round {number} of {plan.rounds})")
-        if not plan.without_index_rows:
-            folds.append(scratch_fold(plan, path))
-            continue
-        # Alternated round by round, so that neither variant always runs first.
-        for index_rows in (True, False) if number % 2 else (False, True):
-            done = scratch_fold(plan, path, index_rows)
-            (folds if index_rows else floors).append(done)
+        folds.append(scratch_fold(plan, path))
     log(f"extraction: {plan.extract_pages} pages (round {number} of {plan.rounds})")
     extract_us, pages = extraction_us(plan.extract_pages, plan.seed)
-    small, large = folds[0]["store_us"], folds[-1]["store_us"]
-    return {
-        "folds": folds,
-        "floors": floors,
-        "extract_us": extract_us,
-        "extract_pages": pages,
-        "cost_ratio": large / small,
-        "fold_extract": large / extract_us,
-    }
+    return {"folds": folds, "extract_us": extract_us, "extract_pages": pages}
 
 
-def scratch_fold(plan: Plan, path: Path, index_rows: bool = True) -> dict[str, Any]:
+def scratch_fold(plan: Plan, path: Path) -> dict[str, Any]:
     """A cron run folding into a scratch copy of the store at ``path``."""
     scratch = path.with_name(path.name + ".scratch")
     remove_store(scratch)
     shutil.copyfile(path, scratch)
     os.sync()
     try:
-        return cron_child(scratch, plan.fold_docs, plan.seed + 1, index_rows)
+        return cron_child(scratch, plan.fold_docs, plan.seed + 1)
     finally:
         remove_store(scratch)
 
@@ -735,10 +585,8 @@ def extrapolate_lsh(rows: list[dict[str, Any]]) -> None:
     base = max(measured, key=lambda r: r["n"])
     for row in rows:
         if "lsh" not in row:
-            factor = row["n"] / base["n"]
-            lsh = base["lsh"]
-            row["lsh"] = {
-                **lsh,
+            factor, lsh = row["n"] / base["n"], base["lsh"]
+            row["lsh"] = lsh | {
                 "entries": row["n"],
                 "rebuild_s": lsh["rebuild_s"] * factor,
                 "index_mb": lsh["index_mb"] * factor,
@@ -746,117 +594,46 @@ def extrapolate_lsh(rows: list[dict[str, Any]]) -> None:
             }
 
 
-def targets(result: dict[str, Any]) -> dict[str, dict[str, Any]]:
-    """Each target of issue 4 with its figure (at the largest size) and whether it is met."""
-    large = result["rows"][-1]
-    rounds = result["rounds"]
-    figures = {
-        "cost_ratio": statistics.median(r["cost_ratio"] for r in rounds),
-        "startup_s": large["startup_s"],
-        "rss_mb": large["peak_rss_mb"],
-        "fold_extract": statistics.median(r["fold_extract"] for r in rounds),
-    }
-    return {
-        key: {"limit": TARGETS[key], "value": value, "met": value <= TARGETS[key]}
-        for key, value in figures.items()
-    }
+# ---- report
 
 
-COLUMNS = (
-    "stored",
-    "store GB",
-    "start-up s",
-    "peak RSS MB",
-    "store µs mean",
-    "p95",
-    "x first",
-    "story",
-    "LSH",
-    "writes",
-    "txn",
-    "other",
-    "fingerprint µs",
-    "copies",
-    "datasketch rebuild s",
-    "MB",
-    "query µs",
-)
-
-
-def lsh_cells(lsh: dict[str, Any] | None) -> tuple[str, str, str]:
-    """The datasketch columns: measured, extrapolated (*) or, with no size at most LSH_MAX, none."""
-    if lsh is None:
-        return "—", "—", "—"
-    mark = " *" if lsh["extrapolated"] else ""
-    return (
-        f"{lsh['rebuild_s']:.1f}{mark}",
-        f"{lsh['index_mb']:,.0f}{mark}",
-        f"{lsh['query_us']:.0f}",
-    )
-
-
-def print_report(result: dict[str, Any]) -> None:
-    """One table, one row per size, the targets under it."""
-    from rich.console import Console
-    from rich.table import Table
-
-    table = Table(
-        title=f"scale: {result['fold_docs']} new articles folded per size "
-        f"in batches of {result['commit_items']} (store step: mean, p95; its parts: mean µs "
-        "per article)",
-        caption="datasketch: in-memory MinHashLSH rebuilt from the stored signatures, "
-        "queried with them; * extrapolated",
-    )
-    for name in COLUMNS:
-        table.add_column(name, justify="right")
-    for row in result["rows"]:
-        parts = row["parts_us"]
-        table.add_row(
-            f"{row['n']:,}",
-            f"{row['store_gb']:.2f}",
-            f"{row['startup_s']:.2f}",
-            f"{row['peak_rss_mb']:.0f}",
-            f"{row['store_us']:,.0f}",
-            f"{row['store_p95_us']:,.0f}",
-            f"{row['x_first']:.2f}",
-            *(f"{parts.get(k, 0):,.0f}" for k in ("story", "lsh", "writes", "transaction")),
-            f"{parts['lookup'] + parts['python']:,.0f}",
-            f"{row['fingerprint_us']:,.0f}",
-            f"{row['copies_folded']}/{row['copies']}",
-            *lsh_cells(row.get("lsh")),
+def tables(figures: dict[str, Any]) -> list[Table]:
+    """One row per size; the rounds' ratios under it."""
+    columns = ["stored", "store GB", "start-up s", "peak RSS MB", "store step µs", "p95 µs"]
+    columns += ["x smallest", "fingerprint µs", "copies folded", "datasketch rebuild s", "MB"]
+    rows = []
+    for r in figures["rows"]:
+        lsh = r.get("lsh") or {}
+        mark = " (extrapolated)" if lsh.get("extrapolated") else ""
+        rows.append(
+            [r["n"], num(r["store_gb"], 2), num(r["startup_s"], 2), num(r["peak_rss_mb"], 0)]
+            + [num(r[key], 0) for key in ("store_us", "store_p95_us")]
+            + [num(r["x_first"], 2), num(r["fingerprint_us"], 0)]
+            + [frac([r["copies_folded"], r["copies"]])]
+            + [num(lsh.get("rebuild_s"), 1) + mark, num(lsh.get("index_mb"), 0) + mark]
         )
-    console = Console(width=max(Console().width, 200))
-    console.print(table)
-    console.print(
-        f"extract + clean: {result['extract_us']:,.0f} µs per page ({result['extract_pages']}); "
-        f"load average {', '.join(f'{x:.1f}' for x in result['load_average'])}; "
-        f"{result['seconds']:.0f} s in all"
+    rounds = figures["rounds"]
+    notes = [
+        f"Extraction + cleaning: {figures['extract_us']:,.0f} µs a page "
+        f"({figures['extract_pages']}).",
+        "By round: store step largest/smallest "
+        + " / ".join(num(x, 2) for x in rounds["cost_ratio"])
+        + "; store step/extraction "
+        + " / ".join(num(x, 3) for x in rounds["fold_extract"])
+        + "; extraction µs "
+        + " / ".join(num(x, 0) for x in rounds["extract_us"])
+        + ".",
+    ]
+    title = (
+        f"{figures['fold_docs']:,} new articles folded per size in batches of "
+        f"{figures['commit_items']} (store step: mean and p95 an article); datasketch: "
+        "in-memory MinHashLSH rebuilt from the stored signatures"
     )
-    for row in result["rows"]:
-        if "rounds_floor_us" in row:
-            floors, full = (
-                " / ".join(f"{us:,.0f}" for us in row[k])
-                for k in ("rounds_floor_us", "rounds_originals_us")
-            )
-            console.print(
-                f"{row['n']:,}: store step of the new documents that are no copies, mean µs by "
-                f"round: {floors} without index rows, {full} with them"
-            )
-    for key, t in result["targets"].items():
-        verdict = "met" if t["met"] else "MISSED"
-        spread = ""
-        if len(result["rounds"]) > 1 and key in result["rounds"][0]:
-            spread = f" (median of rounds: {' '.join(f'{r[key]:.3f}' for r in result['rounds'])})"
-        console.print(f"target {key}: {t['value']:.3f}{spread} (limit {t['limit']}) {verdict}")
-
-
-def log(message: str) -> None:
-    """Progress on stderr."""
-    print(message, file=sys.stderr, flush=True)
+    return [Table(title, columns, rows, notes)]
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run the benchmark and print its table."""
+    """Run the benchmark, print and save it."""
     argv = list(sys.argv[1:] if argv is None else argv)
     if argv[:1] == ["--child"]:
         return child_main(argv[1:])
@@ -867,32 +644,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--repeat", type=int, default=REPEATS, help="start-up runs per size")
     parser.add_argument("--rounds", type=int, default=1, help="folding rounds over every size")
     parser.add_argument("--extract-pages", type=int, default=EXTRACT_PAGES, help="pages")
-    parser.add_argument(
-        "--without-index-rows",
-        action="store_true",
-        help="also fold every size with the fold index rows left unwritten (a floor)",
-    )
-    parser.add_argument("--json", type=Path, help="write every figure to this file")
+    parser.add_argument("--out", type=Path, help=f"result file (default results/{NAME}.json)")
     args = parser.parse_args(argv)
     sizes = tuple(int(s) for s in args.sizes.split(","))
-    plan = Plan(
-        sizes,
-        args.fold_docs,
-        args.repeat,
-        args.extract_pages,
-        rounds=args.rounds,
-        without_index_rows=args.without_index_rows,
-    )
-    result = run(plan, args.keep)
-    print_report(result)
-    if args.json:
-        args.json.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
+    plan = Plan(sizes, args.fold_docs, args.repeat, args.extract_pages, rounds=args.rounds)
+    env = results.environment(NAME, argv)
+    results.publish(NAME, NAME, env, run(plan, args.keep), args.out, tables)
     return 0
 
 
 if __name__ == "__main__":
-    # Run as a script, this folder heads sys.path and its storage.py would hide the package.
-    HERE = Path(__file__).resolve().parent
-    sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != HERE]
-    sys.path.insert(0, str(REPO_ROOT))
     sys.exit(main())

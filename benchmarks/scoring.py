@@ -1,7 +1,7 @@
 """Scorers and loaders for the public extraction benchmarks (Zyte AEB and trafilatura-eval).
 
 The scorers are pure functions over plain data and the loaders only read files, so the same
-figures come out of the benchmark script, the unit tests and any floor test of the JSON report.
+figures come out of the benchmark and the quality tests.
 """
 
 from __future__ import annotations
@@ -115,11 +115,6 @@ def load_published_output(path: Path) -> PublishedOutput:
     version, items = unwrap_predictions(json.loads(path.read_text(encoding="utf-8")))
     bodies = {key: (item or {}).get("articleBody") for key, item in items.items()}
     return PublishedOutput(system=path.stem, version=version, bodies=bodies)
-
-
-def published_output_paths(root: Path) -> list[Path]:
-    """List the published AEB prediction files, sorted by system name."""
-    return sorted((root / AEB_DIR / "output").glob("*.json"), key=lambda p: p.stem.lower())
 
 
 # ---- AEB: metric

@@ -1,21 +1,15 @@
-"""Storage benchmark: insert+fold throughput on SQLite and PostgreSQL, and export throughput.
+"""Storage: insert+fold throughput on SQLite and PostgreSQL, and export throughput.
 
-Usage: ``python benchmarks/storage.py [--docs N] [--export-articles N] [--postgres URL]
-[--json OUT]``.
-
-- **insert+fold**: the same seeded synthetic corpus (default 5,000 documents of ~400 words,
-  every 10th a syndicated copy of an earlier one with a credit line and its last sentence
-  dropped; documents of one story share names, keywords and title words) goes through
-  ``pipelines.folding.batches.ingest`` with ``pipelines.folding.folder.Folder``, one transaction per document,
-  and again through ``pipelines.folding.batches.Batcher`` committing every 100 documents as a crawl does
-  (``crawl.commit_items``), each into a new SQLite file and a new PostgreSQL schema, in the
-  same run. Fingerprints are
-  computed once beforehand, so the figure is the store's: the fold decision's reads and every
-  write. Each store is checked afterwards: one sighting per document, one article per
-  document that is not a copy.
-- **export**: a store filled directly with SQL (default 100,000 articles of ~2.4 KB text,
-  every 5th with a second sighting) is exported in full to JSONL, CSV and Parquet with the
-  code ``newsfold export`` runs, on both backends.
+- **insert+fold**: the same seeded synthetic corpus (``benchmarks/records.py``: 5,000 documents
+  of ~400 words, every 10th a syndicated copy of an earlier one) goes through
+  ``pipelines.folding.batches.ingest``, one transaction per document, and again through
+  ``Batcher`` committing every 100 documents as a crawl does, each into a new SQLite file and a
+  new PostgreSQL schema. Fingerprints are computed beforehand, so the figure is the store's: the
+  fold decision's reads and every write. Each store must then hold one sighting per document
+  and one article per document that is not a copy.
+- **export**: a store filled directly with SQL (100,000 articles of ~2.4 KB text, every 5th
+  with a second sighting) is exported in full to JSONL, CSV and Parquet with the code
+  ``newsfold export`` runs, on both backends.
 
 PostgreSQL is ``$NEWSFOLD_TEST_POSTGRES`` or ``postgresql://postgres@127.0.0.1:5432/test``;
 every measurement gets a throwaway schema. When it cannot be reached its rows say why.
@@ -24,75 +18,24 @@ every measurement gets a throwaway schema. When it cannot be reached its rows sa
 from __future__ import annotations
 
 import argparse
-import json
-import os
-import random
 import sys
 import tempfile
 import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-SEED = 20261117
+from benchmarks.harness import results
+from benchmarks.harness.pgscratch import scratch_schema, server_url
+from benchmarks.harness.rounds import log
+from benchmarks.harness.tables import Table, num
+from benchmarks.records import Doc, synthetic_corpus, to_record
+
+NAME = "storage"
 DEFAULT_DOCS = 5000
-COPY_EVERY = 10
 BATCH = 100  # documents per commit in the batched rows, as crawl.commit_items defaults
 DEFAULT_EXPORT_ARTICLES = 100_000
-SENTENCES = 30
-EPOCH = datetime(2026, 9, 1, 6, 0, tzinfo=UTC)
-
-
-@dataclass(frozen=True)
-class Doc:
-    """One synthetic document; ``copy_of`` names the document it copies."""
-
-    doc_id: str
-    title: str
-    text: str
-    published: str
-    copy_of: str | None = None
-
-
-def synthetic_corpus(count: int, seed: int = SEED) -> list[Doc]:
-    """Seeded documents, every COPY_EVERY-th a syndicated copy of an earlier one."""
-    rng = random.Random(seed)
-    letters = "abcdefghijklmnoprstuvwy"
-    vocab = ["".join(rng.choices(letters, k=rng.randint(4, 10))) for _ in range(50_000)]
-    names = [w.capitalize() for w in rng.sample(vocab, 3000)]
-    docs: list[Doc] = []
-    for i in range(count):
-        if i % COPY_EVERY == COPY_EVERY - 1 and docs:
-            source = rng.choice([d for d in docs[-50:] if d.copy_of is None])
-            sentences = source.text.split(". ")
-            text = "(Wire) — " + ". ".join(sentences[:-1]) + "."
-            docs.append(Doc(f"doc{i}", source.title, text, source.published, source.doc_id))
-            continue
-        story = rng.randrange(max(count // 4, 1))
-        topic = random.Random(story)  # what every article of one story shares
-        cast, keywords = topic.sample(names, 4), topic.sample(vocab, 12)
-        body = [_sentence(rng, vocab, cast, keywords) for _ in range(SENTENCES)]
-        published = EPOCH + timedelta(minutes=story * 17 + rng.randrange(600))
-        title = f"{cast[0]} and {cast[1]} {keywords[0]} {keywords[1]}"
-        docs.append(Doc(f"doc{i}", title, " ".join(body), _stamp(published)))
-    return docs
-
-
-def _sentence(rng: random.Random, vocab: list[str], cast: list[str], keywords: list[str]) -> str:
-    """About 13 words: general vocabulary, a story keyword or two, now and then a name."""
-    words = rng.choices(vocab, k=rng.randint(8, 13))
-    words[1:1] = rng.sample(keywords, rng.randint(1, 2))
-    if rng.random() < 0.4:
-        words.insert(rng.randrange(1, len(words)), rng.choice(cast))
-    return " ".join(words).capitalize() + "."
-
-
-def _stamp(moment: datetime) -> str:
-    """A stored timestamp."""
-    return moment.strftime("%Y-%m-%dT%H:%M:%S+00:00")
 
 
 # ---- where the stores live
@@ -105,8 +48,6 @@ def store_target(backend: str, folder: Path, server: str) -> Iterator[str]:
         path = folder / f"bench-{time.monotonic_ns()}.db"
         yield str(path)
         return
-    from storage.scratch import scratch_schema
-
     with scratch_schema(server, prefix="nfbench") as url:
         yield url
 
@@ -153,50 +94,6 @@ def bench_fold(
         if (articles, sightings) == (originals, len(docs))
         else f"{articles} articles (want {originals}), {sightings} sightings (want {len(docs)})",
     }
-
-
-def to_record(doc: Doc, fp: Any) -> tuple[Any, Any]:
-    """The article record and sighting the crawler would make of a document."""
-    site = f"{doc.doc_id}.example"
-    url = f"https://{site}/news/{doc.doc_id}"
-    wire = doc.text.startswith("(Wire)")
-    return synthetic_record(url, site, doc.title, doc.text, doc.published, fp, doc.doc_id, wire)
-
-
-def synthetic_record(
-    url: str,
-    site: str,
-    title: str,
-    text: str,
-    published: str,
-    fp: Any,
-    doc_id: str = "",
-    wire_credit: bool = False,
-) -> tuple[Any, Any]:
-    """An article record and its sighting, fetched when published, by a staff writer."""
-    from storage.base import ArticleRecord, Sighting
-
-    record = ArticleRecord(
-        url=url,
-        site=site,
-        title=title,
-        text=text,
-        fetched=published,
-        published=published,
-        authors=["Staff"],
-    )
-    sighting = Sighting(
-        url=url,
-        site=site,
-        seen_at=published,
-        doc_id=doc_id,
-        title=title,
-        published=published,
-        content_hash=fp.content_hash,
-        word_count=fp.word_count,
-        wire_credit=wire_credit,
-    )
-    return record, sighting
 
 
 # ---- export
@@ -307,18 +204,9 @@ def run(docs_count: int, export_articles: int, server: str) -> dict[str, Any]:
         folder = Path(tmp)
         for backend in ("sqlite", "postgresql"):
             for batch in (1, BATCH):
-                label = f"insert+fold ({docs_count:,} docs, {COPY_EVERY}% copies), " + (
-                    "a commit each" if batch == 1 else f"a commit per {batch}"
-                )
-                rows.append(
-                    measure(
-                        backend,
-                        label,
-                        folder,
-                        server,
-                        lambda u, b=batch: bench_fold(u, docs, fingerprints, b),
-                    )
-                )
+                label = f"insert+fold, {'a commit each' if batch == 1 else f'a commit per {batch}'}"
+                step = lambda u, b=batch: bench_fold(u, docs, fingerprints, b)  # noqa: E731
+                rows.append(measure(backend, label, folder, server, step))
         for backend in ("sqlite", "postgresql"):
             rows.extend(export_rows(backend, folder, server, export_articles))
     return {
@@ -326,8 +214,6 @@ def run(docs_count: int, export_articles: int, server: str) -> dict[str, Any]:
         "copies": sum(1 for d in docs if d.copy_of),
         "export_articles": export_articles,
         "rows": rows,
-        "cpus": os.cpu_count(),
-        "python": sys.version.split()[0],
     }
 
 
@@ -358,74 +244,44 @@ def export_rows(backend: str, folder: Path, server: str, articles: int) -> list[
                 log(f"{backend}: export {fmt}")
                 result = bench_export(url, fmt, folder)
                 check = "ok" if result["docs"] == articles else f"{result['docs']} rows"
-                rows.append(
-                    {
-                        "backend": backend,
-                        "what": f"export {fmt} ({articles:,} articles)",
-                        **result,
-                        "check": check,
-                    }
-                )
+                rows.append({"backend": backend, "what": f"export {fmt}", **result, "check": check})
     except (StorageError, ImportError) as exc:
         rows.append({"backend": backend, "what": "export", "check": f"skipped: {exc}"})
     return rows
 
 
-def print_report(result: dict[str, Any]) -> None:
+def tables(figures: dict[str, Any]) -> list[Table]:
     """One table: backend, measurement, count, seconds, items per second."""
-    from rich.console import Console
-    from rich.table import Table
-
-    table = Table(title=f"storage benchmark ({result['cpus']} cores, Python {result['python']})")
-    for name in ("backend", "measurement", "items", "seconds", "items/s", "output MB", "check"):
-        table.add_column(
-            name, justify="left" if name in ("backend", "measurement", "check") else "right"
-        )
-    for row in result["rows"]:
-        table.add_row(
-            row["backend"],
-            row["what"],
-            f"{row['docs']:,}" if "docs" in row else "",
-            f"{row['seconds']:.2f}" if "seconds" in row else "",
-            f"{row['per_s']:,.0f}" if "per_s" in row else "",
-            f"{row['mb']:.0f}" if "mb" in row else "",
-            row.get("check", ""),
-        )
-    console = Console() if sys.stdout.isatty() else Console(width=150)
-    console.print(table)
+    title = (
+        f"insert+fold of {figures['docs']:,} documents ({figures['copies']:,} copies); "
+        f"export of {figures['export_articles']:,} articles"
+    )
+    columns = ["backend", "measurement", "items", "seconds", "items/s", "output MB", "check"]
+    rows = [
+        [r["backend"], r["what"], r.get("docs")]
+        + [num(r.get(key), digits) for key, digits in (("seconds", 2), ("per_s", 0), ("mb", 0))]
+        + [r.get("check", "")]
+        for r in figures["rows"]
+    ]
+    return [Table(title, columns, rows)]
 
 
-def log(message: str) -> None:
-    """Progress on stderr."""
-    print(message, file=sys.stderr, flush=True)
-
-
-def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
-    """Command-line options."""
-    from storage.scratch import server_url
-
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the benchmark, print and save it."""
+    argv = list(sys.argv[1:] if argv is None else argv)
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--docs", type=int, default=DEFAULT_DOCS, help="documents to fold")
     parser.add_argument(
         "--export-articles", type=int, default=DEFAULT_EXPORT_ARTICLES, help="articles to export"
     )
     parser.add_argument("--postgres", default=server_url(), help="PostgreSQL server URL")
-    parser.add_argument("--json", help="write every figure to this file")
-    return parser.parse_args(argv)
-
-
-def main(argv: Sequence[str] | None = None) -> int:
-    """Run the benchmark and print its table."""
-    args = parse_args(argv)
-    result = run(args.docs, args.export_articles, args.postgres)
-    print_report(result)
-    if args.json:
-        Path(args.json).write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
+    parser.add_argument("--out", type=Path, help=f"result file (default results/{NAME}.json)")
+    args = parser.parse_args(argv)
+    env = results.environment(NAME, argv)
+    figures = run(args.docs, args.export_articles, args.postgres)
+    results.publish(NAME, NAME, env, figures, args.out, tables)
     return 0
 
 
 if __name__ == "__main__":
-    # Run as a script, this folder heads sys.path and this file would hide the storage package.
-    HERE = Path(__file__).resolve().parent
-    sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != HERE]
     sys.exit(main())

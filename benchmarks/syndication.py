@@ -32,16 +32,8 @@ NATURAL_COPY_CONTAINMENT = 0.3
 SAME_STORY_MAX = 1.5
 DIFFERENT_STORY_MIN = 3.5
 COPY_COUNT_WEIGHTS = (0.2, 0.25, 0.25, 0.15, 0.15)
-COPY_KINDS = (
-    "headline",
-    "credit",
-    "paragraph-drop",
-    "paragraph-merge",
-    "paragraph-add",
-    "teaser",
-    "edits",
-    "format",
-    "mixed",
+COPY_KINDS = tuple(
+    "headline credit paragraph-drop paragraph-merge paragraph-add teaser edits format mixed".split()
 )
 NEGATIVE_KINDS = ("footer", "intro", "rewrite", "near-topic")
 START = datetime(2024, 3, 4, 6, 0, tzinfo=UTC)
@@ -59,26 +51,13 @@ OUTLETS = ("Herald", "Courier", "Gazette", "Tribune", "Ledger", "Observer", "Chr
 PEOPLE = ("Dana Whitfield", "Ravi Menon", "Claire Dubois", "Tomasz Nowak", "Aiko Tanaka")
 # American spelling → British; copies flip one of these in either direction.
 SPELLING: Mapping[str, str] = MappingProxyType(
-    {
-        "color": "colour",
-        "center": "centre",
-        "organization": "organisation",
-        "organize": "organise",
-        "analyze": "analyse",
-        "defense": "defence",
-        "license": "licence",
-        "program": "programme",
-        "favorite": "favourite",
-        "labor": "labour",
-        "behavior": "behaviour",
-        "realize": "realise",
-        "recognize": "recognise",
-        "percent": "per cent",
-        "traveled": "travelled",
-        "catalog": "catalogue",
-        "gray": "grey",
-        "theater": "theatre",
-    }
+    dict(
+        pair.replace("_", " ").split(":")
+        for pair in """color:colour center:centre organization:organisation organize:organise
+        analyze:analyse defense:defence license:licence program:programme favorite:favourite
+        labor:labour behavior:behaviour realize:realise recognize:recognise percent:per_cent
+        traveled:travelled catalog:catalogue gray:grey theater:theatre""".split()
+    )
 )
 HOUSE_FOOTERS = (
     "About {site}: {site} is an independent newsroom covering technology, business and public "

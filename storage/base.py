@@ -257,10 +257,6 @@ class Storage(abc.ABC):
         """Remember an article the relevance filter skipped."""
 
     @abc.abstractmethod
-    def known_url(self, url: str) -> bool:
-        """Whether a URL was already stored or skipped as off-topic."""
-
-    @abc.abstractmethod
     def url_seen(self, url: str, key: str) -> str | None:
         """When a URL was last fetched and kept: a sighting, an off-topic page or a seen key."""
 

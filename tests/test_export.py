@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from benchmarks.storage import Doc, synthetic_corpus, to_record
+from benchmarks.records import Doc, synthetic_corpus, to_record
 from config.schema import FoldConfig
 from crawler.cli import main
 from crawler.commands.export import FIELDS, make_cursor, parse_cursor

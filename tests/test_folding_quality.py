@@ -1,7 +1,8 @@
 """Folding quality: the benchmark's scorers on hand-computed cases, then floors on real data.
 
-The floors sit a little under what ``benchmarks/folding.py`` measures with the default seed
-(figures in the comments); the benchmark data come from ``../shared/benchdata`` or
+The floors (``folding.COPY_FLOORS``, ``folding.STORY_FLOORS``) sit a little under what
+``python -m benchmarks.folding`` measures with the default seed
+(``benchmarks/results/folding.json``); the benchmark data come from ``../shared/benchdata`` or
 ``$NEWSFOLD_BENCHDATA`` and the floor tests skip, saying why, where they are absent.
 """
 
@@ -185,10 +186,8 @@ def _report(results: folding.Results, system: str) -> folding.CopyReport:
 
 def test_newsfold_copy_folding_floor(results: folding.Results) -> None:
     report = _report(results, folding.NEWSFOLD)
-    assert report.precision >= 0.99  # 1.000
-    assert report.recall >= 0.96  # 0.975
-    assert report.f1 >= 0.975  # 0.987
-    assert report.ari >= 0.975  # 0.987
+    for name, floor in folding.COPY_FLOORS.items():
+        assert getattr(report, name) >= floor, f"{name} {getattr(report, name):.3f} < {floor}"
 
 
 def test_newsfold_beats_the_plain_minhash_baselines(results: folding.Results) -> None:
@@ -225,19 +224,10 @@ def test_newsfold_keeps_copies_in_their_original_story(results: folding.Results)
 def test_story_score_floor_on_semeval(results: folding.Results) -> None:
     story = next(r for r in results.story_reports if r.system == folding.NEWSFOLD)
     assert (story.same, story.different, story.pairs) == (36, 69, 161)
-    assert story.auc >= 0.95  # 0.979
-    assert story.auc_related >= 0.85  # 0.882 against related-but-different coverage
-    assert story.precision >= 0.92  # 0.964 at story_threshold 0.25
-    assert story.recall >= 0.70  # 0.750
-    assert story.best_f1 >= 0.90  # 0.930
-    assert story.pearson <= -0.68  # -0.726 (1 = same story, so negative is right)
+    for name, floor in folding.STORY_FLOORS.items():
+        assert getattr(story, name) >= floor, f"{name} {getattr(story, name):.3f} < {floor}"
+    assert story.pearson <= folding.STORY_PEARSON_MAX
 
 
-def test_seed_pair_is_one_story_of_two_copy_clusters(results: folding.Results) -> None:
-    seed = results.seed_pair
-    assert seed is not None
-    if not seed.available:
-        pytest.skip(seed.reason)
-    assert seed.story_score >= 0.35  # 0.442
-    assert seed.fold_reason == ""
-    assert seed.one_story and seed.two_copy_clusters
+def test_every_target_is_met(results: folding.Results) -> None:
+    assert results.targets and all(t["met"] for t in results.targets), results.targets

@@ -5,10 +5,8 @@ from __future__ import annotations
 import ipaddress
 import itertools
 import json
-import os
 import sqlite3
 import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -18,8 +16,10 @@ from urllib.parse import urlencode, urlsplit
 import pytest
 from scrapy.http import HtmlResponse
 
+from benchmarks.harness import procs
+from benchmarks.harness.sites import PoliteSites
 from config.loader import ConfigError, load_config
-from crawler.demo import DemoSites
+from crawler.demo import FixtureArticle
 from crawler.demo.server import Hit
 from crawler.middlewares.backoff import retry_after
 from crawler.middlewares.guard import address_kind
@@ -30,7 +30,6 @@ from storage import open_storage
 from storage.base import EntryState
 from storage.times import shift, utcnow
 
-NEWSFOLD = str(Path(sys.executable).with_name("newsfold"))
 ENTRY_PATHS = ("/feed/", "/atom.xml", "/news-sitemap.xml", "/ai/")
 BUSY_ARTICLE = "/2026/11/18/orrery-atlas-3-open-weights-model/"
 
@@ -55,13 +54,13 @@ def config_text(crawl: str, sources: dict[str, str], kinds: dict[str, str]) -> s
     return "\n".join(lines)
 
 
-def fixture_sources(sites: DemoSites) -> dict[str, str]:
+def fixture_sources(sites: PoliteSites) -> dict[str, str]:
     """The fixture publishers' own entry points."""
     return {name: spec["url"] for name, spec in sites.sources.items()}
 
 
 def crawl(
-    sites: DemoSites,
+    sites: PoliteSites,
     tmp: Path,
     db: Path,
     crawl_keys: str,
@@ -75,13 +74,11 @@ def crawl(
     before = len(sites.log)
     names = [arg for name in sources for arg in ("--source", name)]
     started = time.monotonic()
-    result = subprocess.run(
-        [NEWSFOLD, "run", "--config", str(config), "--db", str(db), "--no-progress", *names],
-        capture_output=True,
-        text=True,
-        cwd=tmp,
+    result = procs.run(
+        procs.newsfold("run", "--config", str(config), "--db", str(db), "--no-progress", *names),
         timeout=120,
-        env={**os.environ, **(env or {})},
+        env=procs.child_env(**(env or {})),
+        cwd=tmp,
     )
     seconds = time.monotonic() - started
     counts = json.loads(query(db, "SELECT counts FROM runs ORDER BY id DESC LIMIT 1")[0][0])
@@ -109,10 +106,10 @@ def is_entry(hit: Hit) -> bool:
 @pytest.fixture(scope="module")
 def two_runs(
     tmp_path_factory: pytest.TempPathFactory,
-) -> Iterator[tuple[DemoSites, Path, Run, Run]]:
+) -> Iterator[tuple[PoliteSites, Path, Run, Run]]:
     """Fresh fixture sites, with one article also listed as tracking/AMP/https variants, crawled twice."""
     tmp = tmp_path_factory.mktemp("polite")
-    with DemoSites() as sites:
+    with PoliteSites() as sites:
         article = variant_article(sites)
         plain = sites.url(article.publisher, article.path)
         variants = [
@@ -134,7 +131,7 @@ def two_runs(
         yield sites, db, first, second
 
 
-def variant_article(sites: DemoSites) -> object:
+def variant_article(sites: PoliteSites) -> FixtureArticle:
     """An on-topic article whose path ends in a slash (so `<path>amp/` is its AMP variant)."""
     return next(a for a in sites.articles() if a.on_topic and a.path.endswith("/"))
 
@@ -212,7 +209,7 @@ def test_variants_of_stored_articles_are_known_on_a_later_run(
 def test_an_unchanged_source_waits_and_the_override_polls_it(tmp_path: Path) -> None:
     keys = 'download_delay = 0\nallow_networks = ["127.0.0.1/32"]\nmin_poll_interval = 60\n'
     db = tmp_path / "poll.db"
-    with DemoSites() as sites:
+    with PoliteSites() as sites:
         sources = {"tensor-street": sites.sources["tensor-street"]["url"]}
         first = crawl(sites, tmp_path, db, keys, sources)
         assert first.result.returncode == 0, first.result.stderr
@@ -278,14 +275,14 @@ def test_entry_points_keep_validators_and_save_only_on_commit(tmp_path: Path) ->
 @pytest.fixture(scope="module")
 def hostile(
     tmp_path_factory: pytest.TempPathFactory,
-) -> Iterator[tuple[DemoSites, DemoSites, DemoSites, Path, Run]]:
+) -> Iterator[tuple[PoliteSites, PoliteSites, PoliteSites, Path, Run]]:
     """One run over a feed of private links, a 429 with Retry-After and pages beyond the limits."""
     tmp = tmp_path_factory.mktemp("hostile")
     with (
-        DemoSites(host="127.0.0.5") as sites,
-        DemoSites(host="127.0.0.2") as private,
-        DemoSites() as local,
-        DemoSites(host="127.0.0.3") as busy,
+        PoliteSites(host="127.0.0.5") as sites,
+        PoliteSites(host="127.0.0.2") as private,
+        PoliteSites() as local,
+        PoliteSites(host="127.0.0.3") as busy,
     ):
         base = sites.base("neural-ledger")
         links = [
@@ -393,7 +390,7 @@ def test_request_rate_per_site_stays_under_the_configured_limit(tmp_path: Path) 
     keys = (
         f'download_delay = {delay}\nconcurrent_per_domain = 4\nallow_networks = ["127.0.0.1/32"]\n'
     )
-    with DemoSites() as sites:
+    with PoliteSites() as sites:
         sources = {
             name: url
             for name, url in fixture_sources(sites).items()

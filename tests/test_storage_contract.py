@@ -19,7 +19,8 @@ from typing import Any
 
 import pytest
 
-from benchmarks.storage import Doc, synthetic_corpus, to_record
+from benchmarks.harness.pgscratch import server_url
+from benchmarks.records import Doc, synthetic_corpus, to_record
 from config.schema import FoldConfig
 from crawler.demo import DemoSites
 from pipelines.folding.batches import Batcher, ingest
@@ -27,7 +28,6 @@ from pipelines.folding.folder import Folder, FoldResult
 from storage import StorageError, StoreLocked, open_storage
 from storage.base import EntryState
 from storage.database import load_migrations
-from storage.scratch import server_url
 from storage.sql import SQLStorage
 from storage.times import shift, utcnow
 
@@ -264,10 +264,10 @@ def test_runs_errors_and_offtopic(store: SQLStorage) -> None:
     assert latest.ended and latest.message == "fine" and dead != run
     assert [e["reason"] for e in store.errors(run)] == ["HTTP 500"]
     assert [e["status"] for e in store.errors()] == [500, None]
-    assert store.count("offtopic") == 1 and store.known_url("https://a.example/r")
+    assert store.count("offtopic") == 1 and store.url_seen("https://a.example/r", "")
     row = store.db.fetchone("SELECT score, terms FROM offtopic")
     assert row == {"score": 0.7, "terms": '["pasta", "oven"]'}
-    assert not store.known_url("https://a.example/elsewhere")
+    assert store.url_seen("https://a.example/elsewhere", "") is None
 
 
 def test_stories_view_lists_articles_and_sightings(store: SQLStorage) -> None:

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from benchmarks.storage import Doc, synthetic_corpus, to_record
+from benchmarks.records import Doc, synthetic_corpus, to_record
 from config.schema import FoldConfig
 from pipelines.folding.batches import Batcher
 from pipelines.folding.folder import Folder

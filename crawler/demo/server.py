@@ -9,14 +9,13 @@ import threading
 import time
 import zlib
 from collections import Counter
-from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC
 from email.utils import format_datetime, parsedate_to_datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import MappingProxyType
 from typing import Any, cast
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import urlsplit
 
 from crawler.demo.sites import (
     BINARY,
@@ -55,24 +54,12 @@ class Response:
     stream: bool = False  # no Content-Length: the body ends when the connection closes
 
 
-def respond(
-    publisher: Publisher,
-    target: str,
-    base: str,
-    hits: int = 1,
-    feeds: Mapping[str, Sequence[str]] = MappingProxyType({}),
-) -> Response:
-    """Answer a request target (path plus optional query) on a server rooted at base.
-
-    ``hits`` is how many times this target was requested, this time included; ``feeds`` are the
-    link feeds added with ``DemoSites.link_feed``.
-    """
+def respond(publisher: Publisher, target: str, base: str) -> Response:
+    """Answer a request target (path plus optional query) on a server rooted at base."""
     path = urlsplit(target).path or "/"
     if path == "/robots.txt":
         body = "\n".join(publisher.robots).replace("{base}", base) + "\n"
         return Response(200, TEXT, body.encode())
-    if path.startswith(POLITE):
-        return polite_response(publisher, target, base, hits, feeds)
     kind = publisher.endpoints.get(path, "section" if path == "/" else "")
     if kind in CONTENT_TYPES:
         document = publisher.document(kind, path, base).encode()
@@ -94,68 +81,6 @@ def amp_page(publisher: Publisher, path: str) -> Page | None:
         return None
     page = publisher.by_path.get(path.removesuffix("amp/"))
     return page if page is not None and page.kind == "article" else None
-
-
-# Paths for politeness tests and benchmarks; nothing in the publishers' feeds links to them.
-POLITE = "/polite/"
-BIG_PAGE_BYTES = 400_000
-
-
-def polite_response(
-    publisher: Publisher,
-    target: str,
-    base: str,
-    hits: int,
-    feeds: Mapping[str, Sequence[str]] = MappingProxyType({}),
-) -> Response:
-    """``/polite/...``: feeds of given links, a rate-limited feed, redirects and oversized pages.
-
-    - ``links.xml?u=URL&u=URL[&delay=S]``: an RSS feed listing the given links, in order (sent
-      after S seconds)
-    - ``links/NAME.xml``: the same for a list added with ``DemoSites.link_feed``
-    - ``limited.xml?wait=S``: 429 with ``Retry-After: S`` on the first request, then the RSS feed
-    - ``redirect?to=URL``: a 302 to URL; ``hops/N``: N redirects before a small page
-    - ``big``: a page larger than ``BIG_PAGE_BYTES``; ``big-stream``: the same without a length
-    """
-    parts = urlsplit(target)
-    name, query = parts.path[len(POLITE) :], parse_qs(parts.query)
-    if name == "links.xml":
-        time.sleep(float(query.get("delay", ["0"])[0]))
-        return Response(200, CONTENT_TYPES["rss"], link_feed(query.get("u", [])), validators=True)
-    if name.startswith("links/") and name.removeprefix("links/").removesuffix(".xml") in feeds:
-        links = feeds[name.removeprefix("links/").removesuffix(".xml")]
-        return Response(200, CONTENT_TYPES["rss"], link_feed(links), validators=True)
-    if name == "limited.xml":
-        if hits == 1:
-            wait = query.get("wait", ["1"])[0]
-            return Response(429, TEXT, b"slow down\n", (("Retry-After", wait),))
-        feed = publisher.document("rss", "/feed/", base).encode()
-        return Response(200, CONTENT_TYPES["rss"], feed, validators=True)
-    if name == "redirect":
-        return Response(302, TEXT, b"moved\n", (("Location", query.get("to", ["/"])[0]),))
-    if name.startswith("hops/") and name[5:].isdigit():
-        left = int(name[5:])
-        if left:
-            return Response(302, TEXT, b"moved\n", (("Location", f"{POLITE}hops/{left - 1}"),))
-        return Response(200, HTML, b"<html><body><p>End of the line.</p></body></html>")
-    if name in ("big", "big-stream"):
-        filler = "<p>" + "An oversized page keeps going. " * 40 + "</p>\n"
-        html = "<html><body>" + filler * (BIG_PAGE_BYTES // len(filler) + 1) + "</body></html>"
-        return Response(200, HTML, html.encode(), stream=name == "big-stream")
-    return Response(404, HTML, error_page(publisher.site, base, 404).encode())
-
-
-def link_feed(links: Sequence[str]) -> bytes:
-    """A minimal RSS feed listing links."""
-    items = "".join(
-        f"<item><title>Link {n}</title><link>{link.replace('&', '&amp;')}</link></item>\n"
-        for n, link in enumerate(links, 1)
-    )
-    return (
-        '<?xml version="1.0" encoding="UTF-8"?>\n<rss version="2.0"><channel>'
-        f"<title>Links</title><link>/</link><description>links</description>\n{items}"
-        "</channel></rss>\n"
-    ).encode()
 
 
 def last_modified(publisher: Publisher) -> str:
@@ -269,8 +194,8 @@ class PublisherHandler(BaseHTTPRequestHandler):
     def serve(self, *, with_body: bool) -> None:
         """Count the request, render the response lazily and send it."""
         server = cast(PublisherServer, self.server)
-        hits = server.sites.count(server.publisher.key, self.path)
-        response = respond(server.publisher, self.path, server.base, hits, server.sites.feeds)
+        server.sites.count(server.publisher.key, self.path)
+        response = server.sites.respond(server.publisher, self.path, server.base)
         status, headers = response.status, list(response.headers)
         if response.validators and status == 200:
             etag = '"' + hashlib.sha256(response.body).hexdigest()[:32] + '"'
@@ -315,7 +240,6 @@ class DemoSites:
         self._lock = threading.Lock()
         self._requests: Counter[tuple[str, str]] = Counter()
         self._log: list[Hit] = []
-        self.feeds: dict[str, tuple[str, ...]] = {}
 
     def start(self) -> None:
         """Bind every publisher to an ephemeral port and serve it from a daemon thread."""
@@ -370,10 +294,9 @@ class DemoSites:
         """Absolute URL of a path on a publisher's server."""
         return self.base(publisher) + (path if path.startswith("/") else f"/{path}")
 
-    def link_feed(self, publisher: str, name: str, links: Sequence[str]) -> str:
-        """Serve an RSS feed listing ``links`` on a publisher; return its URL."""
-        self.feeds[name] = tuple(links)
-        return self.url(publisher, f"{POLITE}links/{name}.xml")
+    def respond(self, publisher: Publisher, target: str, base: str) -> Response:
+        """The response to one request, already counted (a subclass may answer more paths)."""
+        return respond(publisher, target, base)
 
     def count(self, publisher: str, path: str) -> int:
         """Record one request (called from server threads); return the path's count so far."""

@@ -1,0 +1,1 @@
+"""What every benchmark shares: child processes, fixture servers, rounds, results and tables."""
