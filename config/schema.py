@@ -70,6 +70,9 @@ class SourceConfig(_Section):
     enabled: bool = True
     max_articles: int = Field(100, ge=1, le=100_000)
     url_pattern: Annotated[str | None, AfterValidator(_check_pattern)] = None
+    # Hours without a new article before `newsfold status` calls the source quiet; None takes
+    # [health] quiet_hours.
+    quiet_hours: float | None = Field(None, ge=0, le=87_600)
 
 
 def _check_contact(agent: str) -> str:
@@ -121,11 +124,14 @@ class CrawlConfig(_Section):
     max_poll_interval: float = Field(3600, ge=0, le=604_800)
     seen_ttl_days: float = Field(90, gt=0, le=36_500)
     revisit_days: float = Field(0, ge=0, le=36_500)
+    page_retry_attempts: int = Field(5, ge=0, le=100)
+    page_retry_interval: float = Field(3600, ge=0, le=604_800)
     extract_workers: int = Field(0, ge=0, le=64)
     guard_xpath: bool = True
     commit_items: int = Field(100, ge=1, le=100_000)
     commit_seconds: float = Field(2.0, gt=0, le=3600)
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "WARNING"
+    log_format: Literal["text", "json"] = "text"
 
     @field_validator("max_poll_interval")
     @classmethod
@@ -190,6 +196,13 @@ class FoldConfig(_Section):
         return bands
 
 
+class HealthConfig(_Section):
+    """When `newsfold status` calls a source failing."""
+
+    max_failures: int = Field(3, ge=1, le=1000)
+    quiet_hours: float = Field(72, ge=0, le=87_600)
+
+
 def _check_cron(expr: str) -> str:
     """A crontab expression APScheduler accepts, or "off"."""
     expr = " ".join(expr.split())
@@ -227,6 +240,7 @@ class NewsfoldConfig(_Section):
     relevance: RelevanceConfig = RelevanceConfig()
     fold: FoldConfig = FoldConfig()
     schedule: ScheduleConfig = ScheduleConfig()
+    health: HealthConfig = HealthConfig()
     sources: dict[str, SourceConfig] = Field(default_factory=dict)
 
     def enabled_sources(self, names: list[str] | None = None) -> dict[str, SourceConfig]:

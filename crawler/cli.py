@@ -30,6 +30,7 @@ COMMANDS = {
     "schedule": "crawler.commands.schedule:schedule",
     "runs": "crawler.commands.history:runs",
     "status": "crawler.commands.history:status",
+    "sources": "crawler.commands.sources:sources",
 }
 
 
@@ -142,6 +143,11 @@ def _service_commands(sub: Any) -> None:
         metavar="HOURS",
         help="a completed run must be this recent (default: [schedule] status_max_age_hours)",
     )
+    sources = sub.add_parser(
+        "sources", help="every configured source with its health: last success, failures, quiet"
+    )
+    _store_options(sources)
+    sources.add_argument("--format", choices=("table", "json"), default="table")
 
 
 def _store_options(parser: argparse.ArgumentParser) -> None:

@@ -9,10 +9,11 @@ from typing import TYPE_CHECKING
 from scrapy.exceptions import NotConfigured
 
 from config.schema import NewsfoldConfig, SourceConfig
+from crawler.sources.retries import record_failure
 from pipelines.cleaning.boilerplate import KnownTemplate, SiteLearner
 from pipelines.cleaning.cleaner import site_learner
 from pipelines.folding.batches import Batcher
-from storage.base import Storage, StorageError
+from storage.base import FailedPage, Storage, StorageError
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
@@ -79,3 +80,13 @@ class RunContext:
         """Record a failure of one URL; the run goes on."""
         logger.warning("%s: %s: %s", source, url, reason)
         self.storage.record_error(self.run_id, source, url, reason, status)
+
+    def page_failed(self, source: str, url: str, key: str | None, reason: str) -> FailedPage | None:
+        """Have a failed article page fetched again on a later run, or give it up."""
+        if not key:
+            return None
+        try:
+            return record_failure(self.storage, self.config.crawl, key, url, source, reason)
+        except StorageError as exc:
+            logger.error("%s: %s will not be fetched again: %s", source, url, exc)
+            return None

@@ -11,10 +11,13 @@ from scrapy.crawler import CrawlerProcess
 
 from config.schema import NewsfoldConfig
 from crawler.context import RunContext
+from crawler.logs import json_handler
 from crawler.settings import scrapy_settings
+from crawler.sources.health import ENTRY_ERROR_STAT, after_run
 from crawler.spiders.news import NewsSpider
 from pipelines.folding.folder import Folder
 from storage.base import Storage, StorageError
+from storage.times import utcnow
 
 logger = logging.getLogger(__name__)
 
@@ -31,6 +34,9 @@ COUNT_KEYS = (
     "not_modified",
     "not_due",
     "refused",
+    "polled",
+    "retried",
+    "gave_up",
 )
 
 
@@ -50,16 +56,24 @@ def run_crawl(
     storage: Storage,
     source_names: Sequence[str] | None = None,
     progress: bool = False,
+    started: str | None = None,
 ) -> RunSummary:
-    """Crawl the chosen sources into the store once (blocks; once per process)."""
+    """Crawl the chosen sources into the store once (blocks; once per process).
+
+    ``started``: when the run began, if before this process (a service's child start-up).
+    """
     sources = config.enabled_sources(list(source_names or []))
     # Checked before the crawl: a stage that refuses to start inside Scrapy ends its crawl
     # early without an exception reaching this process.
     storage.check_fold_params(Folder(config.fold).params)
     with storage.lock():
-        run_id = storage.begin_run(list(sources))
+        run_id = storage.begin_run(list(sources), started)
         context = RunContext(config, storage, run_id, sources)
-        process = CrawlerProcess(settings=scrapy_settings(config, progress))
+        as_json = config.crawl.log_format == "json"
+        # Scrapy installs its own text handler unless told not to.
+        handler = json_handler(config.crawl.log_level, run_id) if as_json else None
+        settings = {**scrapy_settings(config, progress), "LOG_INSTALL_ROOT_HANDLER": not as_json}
+        process = CrawlerProcess(settings=settings)
         crawler = process.create_crawler(NewsSpider)
         status, message = "completed", ""
         try:
@@ -80,7 +94,10 @@ def run_crawl(
         counts = collect_counts(stats, list(sources))
         if storage.batch_open:  # the crawl ended without closing its store stage
             keep_batch(storage)
+        record_health(storage, run_id, counts, stats)
         storage.finish_run(run_id, status, counts, message)
+        if handler is not None:
+            logging.getLogger().removeHandler(handler)
     return RunSummary(run_id, status, counts, message, bool(store_error))
 
 
@@ -90,6 +107,33 @@ def keep_batch(storage: Storage) -> None:
         storage.end_batch()
     except StorageError as exc:
         logger.error("the last batch of articles is lost, its pages are fetched again: %s", exc)
+
+
+def record_health(
+    storage: Storage, run_id: int, counts: dict[str, dict[str, int]], stats: dict[str, Any]
+) -> None:
+    """Update the health of every source the run reached."""
+    now = utcnow()
+    try:
+        previous = storage.source_health(list(counts))
+        updated = [
+            health
+            for source, row in counts.items()
+            if (
+                health := after_run(
+                    previous.get(source),
+                    source,
+                    row,
+                    stats.get(f"{ENTRY_ERROR_STAT}/{source}"),
+                    now,
+                    run_id,
+                )
+            )
+            is not None
+        ]
+        storage.save_source_health(updated)
+    except StorageError as exc:
+        logger.error("source health not recorded: %s", exc)
 
 
 def collect_counts(stats: dict[str, Any], sources: Sequence[str]) -> dict[str, dict[str, int]]:

@@ -76,6 +76,36 @@ class EntryState:
 
 
 @dataclass
+class FailedPage:
+    """An article page that failed, and when it is fetched again."""
+
+    key: str
+    url: str
+    source: str
+    attempts: int
+    first_failed: str
+    last_failed: str
+    next_attempt: str
+    reason: str
+    gave_up: str | None = None
+
+
+@dataclass
+class SourceHealth:
+    """How one source fared over the runs that reached it."""
+
+    source: str
+    first_polled: str
+    last_polled: str
+    last_success: str | None = None
+    last_failure: str | None = None
+    consecutive_failures: int = 0
+    last_article: str | None = None
+    last_error: str | None = None
+    last_run_id: int | None = None
+
+
+@dataclass
 class Candidate:
     """A stored article as folding sees it."""
 
@@ -235,8 +265,8 @@ class Storage(abc.ABC):
         """Hold the store's single-writer run lock, or raise StoreLocked."""
 
     @abc.abstractmethod
-    def begin_run(self, sources: Sequence[str]) -> int:
-        """Record the start of a run."""
+    def begin_run(self, sources: Sequence[str], started: str | None = None) -> int:
+        """Record the start of a run (``started``: now, unless it began earlier)."""
 
     @abc.abstractmethod
     def finish_run(
@@ -258,17 +288,40 @@ class Storage(abc.ABC):
 
     @abc.abstractmethod
     def url_seen(self, url: str, key: str) -> str | None:
-        """When a URL was last fetched and kept: a sighting, an off-topic page or a seen key."""
+        """When a URL was last fetched and kept (a sighting, an off-topic page or a seen key),
+        or given up after failing."""
 
     @abc.abstractmethod
     def record_seen(
         self, keys: Sequence[str], url: str, source: str, outcome: str, page_url: str | None = None
     ) -> None:
-        """Remember a fetched page under the canonical keys of every URL that names it."""
+        """Remember a fetched page under the canonical keys of every URL that names it; a failure
+        recorded under one of them is cleared."""
 
     @abc.abstractmethod
     def prune_seen(self, before: str) -> int:
-        """Forget seen keys and off-topic pages last seen before ``before``; return how many."""
+        """Forget seen keys, off-topic pages and given-up pages older than ``before``; return how
+        many."""
+
+    @abc.abstractmethod
+    def failed_page(self, key: str) -> FailedPage | None:
+        """The failure record of a page, by the key it was requested under."""
+
+    @abc.abstractmethod
+    def save_failed_page(self, page: FailedPage) -> None:
+        """Write a page's failure record."""
+
+    @abc.abstractmethod
+    def due_failed_pages(self, sources: Sequence[str], now: str, limit: int) -> list[FailedPage]:
+        """Failed pages of these sources due to be fetched again, longest waiting first."""
+
+    @abc.abstractmethod
+    def source_health(self, sources: Sequence[str] | None = None) -> dict[str, SourceHealth]:
+        """The health of sources a run reached, by name (all of them if None)."""
+
+    @abc.abstractmethod
+    def save_source_health(self, health: Sequence[SourceHealth]) -> None:
+        """Write the health of sources, all in one transaction."""
 
     @abc.abstractmethod
     def entry_states(self, urls: Sequence[str]) -> dict[str, EntryState]:

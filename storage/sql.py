@@ -7,7 +7,16 @@ from collections.abc import Generator, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
-from storage.base import EntryState, FoldIndex, RunRecord, Storage, StorageError, StoryView
+from storage.base import (
+    EntryState,
+    FailedPage,
+    FoldIndex,
+    RunRecord,
+    SourceHealth,
+    Storage,
+    StorageError,
+    StoryView,
+)
 from storage.database import Database, Row, load_migrations, values
 from storage.sql_fold import SQLFoldIndex, TermCounts
 from storage.times import utcnow
@@ -23,10 +32,19 @@ TABLES = frozenset(
         "offtopic",
         "entry_points",
         "seen_urls",
+        "failed_pages",
+        "source_health",
     }
 )
 ENTRY_COLUMNS = (
     "url, source, etag, last_modified, body_hash, checked, changed, poll_interval, children"
+)
+FAILED_COLUMNS = (
+    "key, url, source, attempts, first_failed, last_failed, next_attempt, reason, gave_up"
+)
+HEALTH_COLUMNS = (
+    "source, first_polled, last_polled, last_success, last_failure, consecutive_failures, "
+    "last_article, last_error, last_run_id"
 )
 EXPORT_COLUMNS = (
     "id, url, site, title, authors, published, modified, fetched, language, text, relevance, "
@@ -137,7 +155,7 @@ class SQLStorage(Storage):
                 "new store"
             )
 
-    def begin_run(self, sources: Sequence[str]) -> int:
+    def begin_run(self, sources: Sequence[str], started: str | None = None) -> int:
         """Record a run as running; runs still 'running' died without closing (we hold the lock)."""
         self.db.execute(
             "UPDATE runs SET status = 'abandoned', ended = ?, "
@@ -147,7 +165,7 @@ class SQLStorage(Storage):
         )
         return self.db.insert(
             "INSERT INTO runs (started, status, sources) VALUES (?, 'running', ?)",
-            (utcnow(), json.dumps(list(sources))),
+            (started or utcnow(), json.dumps(list(sources))),
         )
 
     def finish_run(
@@ -187,8 +205,9 @@ class SQLStorage(Storage):
             "SELECT MAX(at) AS at FROM ("
             "SELECT seen_at AS at FROM seen_urls WHERE key = ? "
             "UNION ALL SELECT last_seen AS at FROM sightings WHERE url = ? "
-            "UNION ALL SELECT seen_at AS at FROM offtopic WHERE url = ?) AS found",
-            (key, url, url),
+            "UNION ALL SELECT seen_at AS at FROM offtopic WHERE url = ? "
+            "UNION ALL SELECT gave_up AS at FROM failed_pages WHERE key = ?) AS found",
+            (key, url, url, key),
         )
 
     def record_seen(
@@ -199,13 +218,16 @@ class SQLStorage(Storage):
         if not keys:
             return
         now = utcnow()
-        self.db.write(
-            "INSERT INTO seen_urls (key, url, page_url, source, outcome, seen_at) "
-            f"VALUES {values(6, len(keys))} ON CONFLICT (key) DO UPDATE SET "
-            "url = excluded.url, page_url = excluded.page_url, source = excluded.source, "
-            "outcome = excluded.outcome, seen_at = excluded.seen_at",
-            [v for key in keys for v in (key, url, page_url, source, outcome, now)],
-        )
+        match, args = self.db.any_of("key", keys)
+        with self.db.writing():
+            self.db.execute(
+                "INSERT INTO seen_urls (key, url, page_url, source, outcome, seen_at) "
+                f"VALUES {values(6, len(keys))} ON CONFLICT (key) DO UPDATE SET "
+                "url = excluded.url, page_url = excluded.page_url, source = excluded.source, "
+                "outcome = excluded.outcome, seen_at = excluded.seen_at",
+                [v for key in keys for v in (key, url, page_url, source, outcome, now)],
+            )
+            self.db.execute(f"DELETE FROM failed_pages WHERE {match}", args)
 
     def prune_seen(self, before: str) -> int:
         """Delete seen keys and off-topic pages older than ``before``; sightings stay."""
@@ -216,7 +238,57 @@ class SQLStorage(Storage):
             offtopic = self.db.fetchall(
                 "DELETE FROM offtopic WHERE seen_at < ? RETURNING url", (before,)
             )
-        return len(seen) + len(offtopic)
+            given_up = self.db.fetchall(
+                "DELETE FROM failed_pages WHERE gave_up < ? RETURNING key", (before,)
+            )
+        return len(seen) + len(offtopic) + len(given_up)
+
+    def failed_page(self, key: str) -> FailedPage | None:
+        """A page's failure record, or None."""
+        row = self.db.fetchone(f"SELECT {FAILED_COLUMNS} FROM failed_pages WHERE key = ?", (key,))
+        return FailedPage(**row) if row else None
+
+    def save_failed_page(self, page: FailedPage) -> None:
+        """Insert or replace a page's failure record."""
+        columns = FAILED_COLUMNS.split(", ")
+        updates = ", ".join(f"{c} = excluded.{c}" for c in columns[1:])
+        self.db.write(
+            f"INSERT INTO failed_pages ({FAILED_COLUMNS}) VALUES {values(len(columns), 1)} "
+            f"ON CONFLICT (key) DO UPDATE SET {updates}",
+            tuple(getattr(page, c) for c in columns),
+        )
+
+    def due_failed_pages(self, sources: Sequence[str], now: str, limit: int) -> list[FailedPage]:
+        """Pages not given up whose next attempt has come, the longest waiting first."""
+        if not sources:
+            return []
+        match, args = self.db.any_of("source", list(sources))
+        rows = self.db.fetchall(
+            f"SELECT {FAILED_COLUMNS} FROM failed_pages WHERE gave_up IS NULL "
+            f"AND next_attempt <= ? AND {match} ORDER BY next_attempt, key LIMIT ?",
+            (now, *args, limit),
+        )
+        return [FailedPage(**row) for row in rows]
+
+    def source_health(self, sources: Sequence[str] | None = None) -> dict[str, SourceHealth]:
+        """Stored source health by name."""
+        if sources is not None and not sources:
+            return {}
+        match, args = ("1 = 1", []) if sources is None else self.db.any_of("source", list(sources))
+        rows = self.db.fetchall(f"SELECT {HEALTH_COLUMNS} FROM source_health WHERE {match}", args)
+        return {row["source"]: SourceHealth(**row) for row in rows}
+
+    def save_source_health(self, health: Sequence[SourceHealth]) -> None:
+        """Upsert the health of sources in one transaction."""
+        columns = HEALTH_COLUMNS.split(", ")
+        updates = ", ".join(f"{c} = excluded.{c}" for c in columns[1:])
+        with self.db.writing():
+            for entry in health:
+                self.db.execute(
+                    f"INSERT INTO source_health ({HEALTH_COLUMNS}) "
+                    f"VALUES {values(len(columns), 1)} ON CONFLICT (source) DO UPDATE SET {updates}",
+                    tuple(getattr(entry, c) for c in columns),
+                )
 
     def entry_states(self, urls: Sequence[str]) -> dict[str, EntryState]:
         """Stored entry-point states by URL."""

@@ -160,7 +160,7 @@ def test_every_broken_page_and_source_is_recorded_and_the_good_ones_stored(
     assert by_url[loop].startswith("too many redirects")
     cut = (hostile.base + LONG)[:200].removeprefix(hostile.base) + "…"
     assert by_url[cut] == "URL longer than 2083 characters"
-    assert by_url["/missing"] == "HTTP 404"
+    assert by_url["/missing"].startswith("HTTP 404 (attempt 1, fetched again after ")
     # The page with a broken canonical link is a copy of the good one; the MathML page is read.
     seen = {url for (url,) in _rows(db, "SELECT url FROM sightings")}
     assert seen == {hostile.base + path for path in ("/good", "/canonical", "/math")}

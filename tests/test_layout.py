@@ -78,6 +78,7 @@ def _loaded_after(code: str) -> list[str]:
     [
         "from config.loader import load_config; load_config(None)",
         "from crawler.commands.history import status",
+        "from crawler.commands.sources import sources",
         "from crawler.commands.schedule import schedule",
         "from crawler.commands.serve import serve; from crawler.cli import build_parser",
         "import storage.sqlite, storage.sql",

@@ -376,7 +376,7 @@ def test_limits_are_recorded_with_their_reason_and_nothing_stored(hostile: tuple
     for path in ("/polite/big", "/polite/big-stream"):
         assert errors[base + path][0].startswith("too large: more than crawl.max_page_bytes"), path
     assert any(
-        reason == "too many redirects: more than crawl.max_redirects (3)"
+        reason.startswith("too many redirects: more than crawl.max_redirects (3) (attempt 1, ")
         for reason, _ in errors.values()
     )
     assert query(db, "SELECT COUNT(*) FROM sightings WHERE url LIKE '%/polite/%'") == [(0,)]

@@ -18,7 +18,7 @@ from crawler.service.metrics import ServiceMetrics, reason_label
 from crawler.service.schedule import scheduled_groups
 from crawler.service.scheduler import CrawlService
 from storage import open_storage
-from storage.base import RunRecord
+from storage.base import RunRecord, SourceHealth
 
 PACKAGED_OFF = {f"schedule.groups.{name}": "off" for name in load_config().schedule.groups}
 
@@ -211,18 +211,42 @@ def test_metrics_count_runs_that_end_after_the_start(tmp_path: Path) -> None:
     first = storage.begin_run(["a", "b"])
     storage.record_error(first, "a", "http://a.test/x", "HTTP 404", 404)
     metrics.observe_store(storage)  # still running: not counted yet
-    assert sample("newsfold_articles_stored_total") == 0
-    storage.finish_run(first, "completed", {"a": {"stored": 2, "copies": 1}, "b": {"stored": 3}})
+    assert sample("newsfold_articles_stored_total", {"source": "a"}) is None
+    storage.finish_run(
+        first, "completed", {"a": {"stored": 2, "copies": 1, "fetched": 4}, "b": {"stored": 3}}
+    )
+    storage.save_source_health(
+        [
+            SourceHealth(
+                "a",
+                "2026-12-07T10:00:00+00:00",
+                "2026-12-07T11:00:00+00:00",
+                last_success="2026-12-07T11:00:00+00:00",
+            ),
+            SourceHealth(
+                "b",
+                "2026-12-07T10:00:00+00:00",
+                "2026-12-07T11:00:00+00:00",
+                consecutive_failures=2,
+            ),
+        ]
+    )
     second = storage.begin_run(["a"])
     storage.finish_run(second, "failed", {}, "boom")
     metrics.observe_store(storage)
     metrics.observe_store(storage)  # idempotent
     storage.close()
-    assert sample("newsfold_articles_stored_total") == 5
-    assert sample("newsfold_copies_folded_total") == 1
+    assert sample("newsfold_articles_stored_total", {"source": "a"}) == 2
+    assert sample("newsfold_articles_stored_total", {"source": "b"}) == 3
+    assert sample("newsfold_copies_folded_total", {"source": "a"}) == 1
+    assert sample("newsfold_pages_fetched_total", {"source": "a"}) == 4
+    success = sample("newsfold_source_last_success_timestamp_seconds", {"source": "a"})
+    assert success == datetime(2026, 12, 7, 11, tzinfo=UTC).timestamp()
+    assert sample("newsfold_source_last_success_timestamp_seconds", {"source": "b"}) == 0
+    assert sample("newsfold_source_consecutive_failures", {"source": "b"}) == 2
     assert sample("newsfold_runs_total", {"status": "completed"}) == 1
     assert sample("newsfold_runs_total", {"status": "failed"}) == 1
-    assert sample("newsfold_fetch_errors_total", {"reason": "HTTP 404"}) == 1
+    assert sample("newsfold_fetch_errors_total", {"source": "a", "reason": "HTTP 404"}) == 1
     assert sample("newsfold_run_duration_seconds_count") == 2
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 
 from rich.console import Console
 
@@ -10,7 +11,9 @@ from config.loader import ConfigError
 from crawler.commands import load, store_target
 from crawler.commands.tables import summary_table
 from crawler.exitcodes import EXIT_FAILED, EXIT_OK, EXIT_STORE
+from crawler.service.child import PARENT_ENV, STARTED_ENV
 from storage import open_storage
+from storage.times import to_stored
 
 
 def demo(args: argparse.Namespace, console: Console) -> int:
@@ -53,13 +56,16 @@ def run(args: argparse.Namespace, console: Console) -> int:
     """Crawl the configured sources once."""
     from crawler.runner import run_crawl
 
+    started = _started_by_service()
     config = load(args)
     unknown = sorted(set(args.source or []) - set(config.sources))
     if unknown:
         raise ConfigError(f"unknown source(s) {unknown}; configured: {sorted(config.sources)}")
     storage = open_storage(store_target(args, config))
     try:
-        summary = run_crawl(config, storage, args.source, progress=not args.no_progress)
+        summary = run_crawl(
+            config, storage, args.source, progress=not args.no_progress, started=started
+        )
     finally:
         storage.close()
     Console().print(
@@ -71,3 +77,13 @@ def run(args: argparse.Namespace, console: Console) -> int:
         )
         return EXIT_STORE if summary.store_failed else EXIT_FAILED
     return EXIT_OK
+
+
+def _started_by_service() -> str | None:
+    """When `newsfold serve` started this crawl, which also dies with the service; else None."""
+    from pipelines.lifetime import die_with_parent
+
+    parent = os.environ.get(PARENT_ENV, "")
+    if parent.isdigit():
+        die_with_parent(int(parent))
+    return to_stored(os.environ.get(STARTED_ENV))

@@ -16,6 +16,7 @@ from crawler.commands import load, store_target
 from crawler.commands.tables import summary_table
 from crawler.exitcodes import EXIT_FAILED, EXIT_OK
 from crawler.service.metrics import stored_time
+from crawler.sources.health import failing
 from storage import open_storage
 from storage.base import RunRecord
 
@@ -130,12 +131,15 @@ def _print_run(
 
 
 def status(args: argparse.Namespace, console: Console) -> int:
-    """Print the last runs; exit 1 when the last run failed or none completed recently."""
+    """Print the last runs; exit 1 when the last run failed, none completed recently or an
+    enabled source is failing."""
     config = load(args)
     hours = args.max_age if args.max_age is not None else config.schedule.status_max_age_hours
     storage = open_storage(store_target(args, config), create=False)
     try:
         recent = storage.runs(100)
+        sources = config.enabled_sources()
+        stored = storage.source_health(list(sources))
     finally:
         storage.close()
     now = datetime.now(UTC)
@@ -144,7 +148,14 @@ def status(args: argparse.Namespace, console: Console) -> int:
     health = check_health(recent, now, timedelta(hours=hours))
     verdict = "ok" if health.healthy else "FAILING"
     out.print(f"{verdict}: {health.reason}", highlight=False, markup=False)
-    return EXIT_OK if health.healthy else EXIT_FAILED
+    bad = {
+        name: reason
+        for name, source in sources.items()
+        if (reason := failing(stored.get(name), source, config.health, now))
+    }
+    for name, reason in sorted(bad.items()):
+        out.print(f"FAILING source {name}: {reason}", highlight=False, markup=False)
+    return EXIT_OK if health.healthy and not bad else EXIT_FAILED
 
 
 def _ago(delta: timedelta) -> str:

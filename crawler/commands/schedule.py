@@ -10,7 +10,7 @@ from rich.console import Console
 from config.cron import zone
 from crawler.commands import load
 from crawler.exitcodes import EXIT_OK
-from crawler.service.schedule import schedule_table, scheduled_groups, warn_unscheduled
+from crawler.service.schedule import schedule_table, scheduled_groups, unscheduled_warnings
 
 
 def schedule(args: argparse.Namespace, console: Console) -> int:
@@ -19,5 +19,6 @@ def schedule(args: argparse.Namespace, console: Console) -> int:
     groups, unscheduled = scheduled_groups(config)
     now = datetime.now(zone(config.schedule.timezone))
     Console(soft_wrap=True).print(schedule_table(groups, now, args.count))
-    warn_unscheduled(console, unscheduled)
+    for warning in unscheduled_warnings(unscheduled):
+        console.print(warning, style="yellow", markup=False, highlight=False)
     return EXIT_OK

@@ -14,7 +14,8 @@ from config.cron import zone
 from config.loader import ConfigError
 from crawler.commands import load, store_target
 from crawler.exitcodes import EXIT_OK
-from crawler.service.schedule import schedule_table, scheduled_groups, warn_unscheduled
+from crawler.logs import json_handler
+from crawler.service.schedule import schedule_table, scheduled_groups, unscheduled_warnings
 from crawler.service.scheduler import CrawlService
 
 logger = logging.getLogger("crawler.service.scheduler")
@@ -22,15 +23,16 @@ logger = logging.getLogger("crawler.service.scheduler")
 
 def serve(args: argparse.Namespace, console: Console) -> int:
     """Run the scheduled service until SIGTERM or SIGINT."""
-    _configure_logging()
     config = load(args)
+    _configure_logging(config.crawl.log_format)
     groups, unscheduled = scheduled_groups(config)
     if not groups:
         raise ConfigError(
             "no source group has both a schedule (schedule.groups) and enabled sources; "
             "nothing to serve"
         )
-    warn_unscheduled(console, unscheduled)
+    for warning in unscheduled_warnings(unscheduled):
+        logger.warning(warning)
     service = CrawlService(config, store_target(args, config), args.config)
     service.check_store()
     previous = service.install_signal_handlers()
@@ -48,12 +50,15 @@ def serve(args: argparse.Namespace, console: Console) -> int:
     return EXIT_OK
 
 
-def _configure_logging() -> None:
-    """Service log lines on stderr; APScheduler's only for errors."""
-    logging.basicConfig(
-        level=logging.INFO,
-        stream=sys.stderr,
-        format="%(asctime)s [%(name)s] %(levelname)s: %(message)s",
-    )
+def _configure_logging(log_format: str) -> None:
+    """Service log lines on stderr (text or JSON lines); APScheduler's only for errors."""
+    if log_format == "json":
+        json_handler(logging.INFO)
+    else:
+        logging.basicConfig(
+            level=logging.INFO,
+            stream=sys.stderr,
+            format="%(asctime)s [%(name)s] %(levelname)s: %(message)s",
+        )
     # Skipped and missed runs are logged by the service itself, with the group and the reason.
     logging.getLogger("apscheduler").setLevel(logging.ERROR)

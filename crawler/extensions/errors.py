@@ -11,6 +11,8 @@ from scrapy import signals
 from twisted.python.failure import Failure
 
 from crawler.context import RunContext
+from crawler.sources.health import ENTRY_ERROR_STAT
+from crawler.sources.seen import KEY_META
 from storage.base import StorageError
 
 if TYPE_CHECKING:
@@ -53,28 +55,40 @@ class ErrorRecorder:
         callback = getattr(request.callback, "__name__", "") if request is not None else ""
         source = request.cb_kwargs.get("source", "?") if request is not None else "?"
         stage = CALLBACK_STAGES.get(callback, callback or "spider")
-        self.record(source, response.url, stage, failure, response.status)
+        reason = self.record(source, response.url, stage, failure, response)
+        if stage != "article":
+            assert self.crawler.stats is not None
+            self.crawler.stats.set_value(
+                f"{ENTRY_ERROR_STAT}/{source}", f"{response.url}: {reason}"
+            )
 
     def item_error(self, item: Any, response: Response, failure: Failure) -> None:
         """An item stage raised on an article."""
         source = getattr(item, "source", "?")
         url = getattr(item, "url", response.url)
-        self.record(source, url, item_stage(failure), failure, response.status)
+        self.record(source, url, item_stage(failure), failure, response)
 
     def record(
-        self, source: str, url: str, stage: str, failure: Failure, status: int | None
-    ) -> None:
-        """Count the failure and record it; a store that refuses is logged, not raised."""
+        self, source: str, url: str, stage: str, failure: Failure, response: Response
+    ) -> str:
+        """Count the failure and record it (an article to be fetched again); return the reason.
+
+        A store that refuses is logged, not raised.
+        """
         stats = self.crawler.stats
         assert stats is not None
         stats.inc_value(f"newsfold/{source}/errors")
         stats.inc_value(f"errors/{stage}")
         exc = failure.value
         reason = f"{stage}: unexpected {type(exc).__name__}: {exc}"
+        context = RunContext.from_crawler(self.crawler)
+        if KEY_META in response.meta:
+            context.page_failed(source, url, response.meta[KEY_META], reason)
         try:
-            RunContext.from_crawler(self.crawler).record_error(source, url, reason, status)
+            context.record_error(source, url, reason, response.status)
         except StorageError as error:
             logger.error("%s: %s: %s (not recorded: %s)", source, url, reason, error)
+        return reason
 
 
 def item_stage(failure: Failure) -> str:

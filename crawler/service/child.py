@@ -12,9 +12,14 @@ import time
 from collections import deque
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import TextIO
 
 TAIL_LINES = 40
+# What the service tells its crawl child: when it started the child (the run's start, so a run's
+# duration includes the child's own start-up) and its own pid (the child dies with it).
+STARTED_ENV = "NEWSFOLD_RUN_STARTED"
+PARENT_ENV = "NEWSFOLD_SERVICE_PID"
 
 
 @dataclass
@@ -71,8 +76,11 @@ class ChildCrawl:
         """Start the command, watch it until it ends, and say how it ended."""
         # A session of its own: a terminal's Ctrl-C reaches only the service, which forwards
         # one SIGTERM (a second one would make Scrapy stop without finishing in-flight items).
+        started_at = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S+00:00")
+        env = {**os.environ, STARTED_ENV: started_at, PARENT_ENV: str(os.getpid())}
         proc = subprocess.Popen(
             self.argv,
+            env=env,
             stdin=subprocess.DEVNULL,
             stderr=subprocess.PIPE,
             text=True,

@@ -46,13 +46,28 @@ class ServiceMetrics:
             ["status"],
             registry=self.registry,
         )
-        self.articles = self._counter("newsfold_articles_stored", "New articles stored.")
-        self.copies = self._counter("newsfold_copies_folded", "Copies folded into an article.")
-        self.stories = self._counter("newsfold_stories", "New stories opened.")
+        self.fetched = self._counter("newsfold_pages_fetched", "Pages fetched, by source.")
+        self.articles = self._counter("newsfold_articles_stored", "New articles stored, by source.")
+        self.copies = self._counter(
+            "newsfold_copies_folded", "Copies folded into an article, by source."
+        )
+        self.stories = self._counter("newsfold_stories", "New stories opened, by source.")
         self.fetch_errors = Counter(
             "newsfold_fetch_errors",
-            "Failed fetches and extractions by reason.",
-            ["reason"],
+            "Failed fetches and extractions by source and reason.",
+            ["source", "reason"],
+            registry=self.registry,
+        )
+        self.source_success = Gauge(
+            "newsfold_source_last_success_timestamp_seconds",
+            "When a run last read the source without failing (Unix time; 0 = never).",
+            ["source"],
+            registry=self.registry,
+        )
+        self.source_failures = Gauge(
+            "newsfold_source_consecutive_failures",
+            "Runs in a row that failed the source.",
+            ["source"],
             registry=self.registry,
         )
         self.last_success = Gauge(
@@ -77,8 +92,8 @@ class ServiceMetrics:
         self._pending: set[int] = set()
 
     def _counter(self, name: str, doc: str) -> Counter:
-        """An unlabelled counter on this registry."""
-        return Counter(name, doc, registry=self.registry)
+        """A counter by source on this registry."""
+        return Counter(name, doc, ["source"], registry=self.registry)
 
     def serve(self, host: str, port: int) -> Any:
         """Serve /metrics from a daemon thread; return the server (``shutdown()`` stops it)."""
@@ -99,6 +114,10 @@ class ServiceMetrics:
         for run in self._newly_ended(recent):
             self._count_run(run, storage.errors(run.id))
         self._set_last_success(recent)
+        for source, health in storage.source_health().items():
+            success = stored_time(health.last_success).timestamp() if health.last_success else 0
+            self.source_success.labels(source).set(success)
+            self.source_failures.labels(source).set(health.consecutive_failures)
 
     def _newly_ended(self, recent: list[RunRecord]) -> list[RunRecord]:
         """Runs not counted yet that have ended; remember the ones still running."""
@@ -118,12 +137,14 @@ class ServiceMetrics:
     def _count_run(self, run: RunRecord, errors: list[dict[str, Any]]) -> None:
         """Add one ended run to the counters."""
         self.runs.labels(run.status).inc()
-        for counts in run.counts.values():
-            self.articles.inc(counts.get("stored", 0))
-            self.copies.inc(counts.get("copies", 0))
-            self.stories.inc(counts.get("stories", 0))
+        for source, counts in run.counts.items():
+            self.fetched.labels(source).inc(counts.get("fetched", 0))
+            self.articles.labels(source).inc(counts.get("stored", 0))
+            self.copies.labels(source).inc(counts.get("copies", 0))
+            self.stories.labels(source).inc(counts.get("stories", 0))
         for error in errors:
-            self.fetch_errors.labels(reason_label(str(error.get("reason", "")))).inc()
+            reason = reason_label(str(error.get("reason", "")))
+            self.fetch_errors.labels(str(error.get("source", "")), reason).inc()
         if run.ended:
             seconds = (stored_time(run.ended) - stored_time(run.started)).total_seconds()
             self.duration.observe(max(seconds, 0.0))

@@ -6,7 +6,6 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from apscheduler.triggers.cron import CronTrigger
-from rich.console import Console
 from rich.table import Table
 
 from config.cron import OFF, crontab_trigger, next_fire_times, zone
@@ -55,13 +54,10 @@ def schedule_table(groups: list[Group], now: datetime, count: int = 3) -> Table:
     return table
 
 
-def warn_unscheduled(console: Console, unscheduled: dict[str, list[str]]) -> None:
-    """Name the enabled sources the service will not crawl."""
-    for name, sources in sorted(unscheduled.items()):
-        console.print(
-            f"group {name!r} has no schedule in schedule.groups; its sources {sources} are "
-            "crawled only by `newsfold run`",
-            style="yellow",
-            markup=False,
-            highlight=False,
-        )
+def unscheduled_warnings(unscheduled: dict[str, list[str]]) -> list[str]:
+    """A warning naming the enabled sources of each group the service will not crawl."""
+    return [
+        f"group {name!r} has no schedule in schedule.groups; its sources {sources} are crawled "
+        "only by `newsfold run`"
+        for name, sources in sorted(unscheduled.items())
+    ]

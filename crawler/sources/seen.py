@@ -9,7 +9,7 @@ from scrapy import signals
 from scrapy.http import Response
 
 from crawler.context import RunContext
-from crawler.items import ArticleItem, PageDecided
+from crawler.items import ArticleItem, PageDecided, PageFailed
 from crawler.sources.urls import same_site, url_key
 from storage.base import Storage
 from storage.times import shift, utcnow
@@ -35,7 +35,8 @@ class SeenUrls:
 
     The keys are those of the URL the entry point listed, the URL fetched (after redirects) and
     the URL the page declares for itself (rel=canonical, else og:url) when it is on the same site,
-    so any of them is known next time. Pages that failed are not remembered: they are retried.
+    so any of them is known next time. Pages that failed are fetched again on later runs
+    (crawler.sources.retries).
     When a run completes, seen keys and off-topic pages older than ``crawl.seen_ttl_days`` go.
     """
 
@@ -58,13 +59,20 @@ class SeenUrls:
     def item_scraped(self, item: ArticleItem, response: Response) -> None:
         """A stored, folded or re-seen article; one whose batch the store refused is retried."""
         if item.lost:
+            self.context.page_failed(
+                item.source, item.url, response.meta.get(KEY_META), "the store refused its batch"
+            )
             return
         self.remember(item, response, item.result.kind if item.result is not None else "kept")
 
     def item_dropped(self, item: ArticleItem, response: Response, exception: Exception) -> None:
-        """A page a stage decided against (off topic, empty); failures are left to be retried."""
+        """A page a stage decided against (off topic, empty) is known; a failed one is retried."""
         if isinstance(exception, PageDecided):
             self.remember(item, response, exception.outcome)
+        elif isinstance(exception, PageFailed):
+            self.context.page_failed(
+                item.source, item.url, response.meta.get(KEY_META), str(exception)
+            )
 
     def remember(self, item: ArticleItem, response: Response, outcome: str) -> None:
         """Record the page under every URL that names it."""

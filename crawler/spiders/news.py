@@ -15,8 +15,11 @@ from w3lib.encoding import http_content_type_encoding
 from crawler.context import RunContext
 from crawler.items import ArticleItem
 from crawler.middlewares.guard import RefusedAddress
+from crawler.sources.health import ENTRY_ERROR_STAT
 from crawler.sources.polling import EntryPoints
 from crawler.sources.readers import Entry, MalformedSource, parse_feed, parse_sitemap, section_links
+from crawler.sources.retries import describe as describe_retry
+from crawler.sources.retries import due_pages
 from crawler.sources.seen import KEY_META, fetch_decision
 from crawler.sources.urls import request_url, url_key
 from crawler.spiders.failures import describe
@@ -55,6 +58,14 @@ class NewsSpider(scrapy.Spider):
                 self._count(name, "not_due")
                 continue
             yield self._entry_request(str(source.url), callbacks[source.kind], name)
+        # Failed pages are due whether or not their entry point changed: a feed answering 304
+        # would never list them again.
+        for page in due_pages(self.context.storage, list(sources)):
+            if page.key in self.requested:
+                continue
+            self.requested.add(page.key)
+            self._count(page.source, "retried")
+            yield self._article_request(page.url, page.key, page.source, Entry(page.url))
 
     def _entry_request(self, url: str, callback: Any, source: str) -> Request:
         """A conditional request for a feed, sitemap or section page."""
@@ -73,8 +84,15 @@ class NewsSpider(scrapy.Spider):
         if response.status != 304:
             return False
         self._count(source, "not_modified")
-        self.entries.observe(source, response.meta[ENTRY_META], response)
+        self._observe(source, response.meta[ENTRY_META], response)
         return True
+
+    def _observe(
+        self, source: str, url: str, response: Response, children: list[str] | None = None
+    ) -> None:
+        """Learn from an entry point's answer, read without error; the source was polled."""
+        self._count(source, "polled")
+        self.entries.observe(source, url, response, children)
 
     def closed(self, reason: str) -> None:
         """Keep what the run learned about its entry points, once it completed."""
@@ -95,9 +113,9 @@ class NewsSpider(scrapy.Spider):
         try:
             entries = parse_feed(response.body, response.url, content_type)
         except MalformedSource as exc:
-            self._fail(source, response.url, str(exc), response.status)
+            self._fail_entry(source, response.url, str(exc), response.status)
             return
-        self.entries.observe(source, response.meta[ENTRY_META], response)
+        self._observe(source, response.meta[ENTRY_META], response)
         yield from self._article_requests(source, entries)
 
     def parse_sitemap(self, response: Response, source: str) -> Iterator[Request]:
@@ -111,15 +129,15 @@ class NewsSpider(scrapy.Spider):
         try:
             is_index, entries = parse_sitemap(response.body)
         except MalformedSource as exc:
-            self._fail(source, response.url, str(exc), response.status)
+            self._fail_entry(source, response.url, str(exc), response.status)
             return
         if is_index:
             children = list(dict.fromkeys(response.urljoin(entry.url) for entry in entries))
-            self.entries.observe(source, url, response, children)
+            self._observe(source, url, response, children)
             for child in children:
                 yield self._entry_request(child, self.parse_sitemap, source)
             return
-        self.entries.observe(source, url, response)
+        self._observe(source, url, response)
         entries.sort(key=lambda e: e.published or "", reverse=True)
         yield from self._article_requests(source, entries)
 
@@ -129,10 +147,10 @@ class NewsSpider(scrapy.Spider):
             return
         self._count(source, "fetched")
         if not isinstance(response, TextResponse):
-            self._fail(source, response.url, "section page is not HTML", response.status)
+            self._fail_entry(source, response.url, "section page is not HTML", response.status)
             return
         links = section_links(response.url, response.css("a::attr(href)").getall())
-        self.entries.observe(source, response.meta[ENTRY_META], response)
+        self._observe(source, response.meta[ENTRY_META], response)
         yield from self._article_requests(source, [Entry(url) for url in links])
 
     def _article_requests(self, source: str, entries: list[Entry]) -> Iterator[Request]:
@@ -163,26 +181,29 @@ class NewsSpider(scrapy.Spider):
                 continue
             if decision == "revisit":
                 self._count(source, "revisits")
-            yield Request(
-                url,
-                callback=self.parse_article,
-                errback=self.on_error,
-                cb_kwargs={"source": source, "entry": entry},
-                meta={KEY_META: key},
-                # Article URLs are deduplicated above, by key; Scrapy's filter would also drop
-                # the second visit of a redirect loop silently instead of failing it at
-                # crawl.max_redirects.
-                dont_filter=True,
-            )
+            yield self._article_request(url, key, source, entry)
+
+    def _article_request(self, url: str, key: str, source: str, entry: Entry) -> Request:
+        """A request for an article page, remembered under its canonical key."""
+        return Request(
+            url,
+            callback=self.parse_article,
+            errback=self.on_error,
+            cb_kwargs={"source": source, "entry": entry},
+            meta={KEY_META: key},
+            # Article URLs are deduplicated by key before they are requested; Scrapy's filter
+            # would also drop the second visit of a redirect loop silently instead of failing
+            # it at crawl.max_redirects.
+            dont_filter=True,
+        )
 
     def parse_article(self, response: Response, source: str, entry: Entry) -> Iterator[ArticleItem]:
         """An item for an article page; anything but HTML is recorded and skipped."""
         self._count(source, "fetched")
         content_type = (response.headers.get("Content-Type") or b"").decode("latin-1").lower()
         if not isinstance(response, TextResponse) or not content_type.startswith(HTML_TYPES):
-            self._fail(
-                source, response.url, f"not an HTML page (Content-Type: {content_type or 'none'})"
-            )
+            reason = f"not an HTML page (Content-Type: {content_type or 'none'})"
+            self._fail_article(source, response.url, response.meta.get(KEY_META), reason)
             return
         yield ArticleItem(
             url=response.url,
@@ -198,21 +219,50 @@ class NewsSpider(scrapy.Spider):
         """Record a failed request with its reason; the crawl goes on."""
         request = failure.request  # type: ignore[attr-defined]
         source = request.cb_kwargs.get("source", "?")
+        article = KEY_META in request.meta
         if failure.check(RefusedAddress):
             self._count(source, "refused")
             self.context.record_error(source, request.url, str(failure.value))
+            if not article:
+                self._entry_failed(source, request.url, str(failure.value))
             return
         if failure.check(HttpError):
             self._count(source, "fetched")
         elif "robots.txt" in str(failure.value):
-            # Not a failure: the publisher asked us not to fetch it.
+            # Not a failure of the page: the publisher asked us not to fetch it.
             self._count(source, "robots")
             self.context.storage.record_error(
                 self.context.run_id, source, request.url, "forbidden by robots.txt"
             )
+            if not article:  # but a source that cannot be read is one for its health
+                self._entry_failed(source, request.url, "forbidden by robots.txt")
             return
         reason, status = describe(failure, self.context.config.crawl)
-        self._fail(source, request.url, reason, status)
+        if article:
+            self._fail_article(source, request.url, request.meta[KEY_META], reason, status)
+        else:
+            self._fail_entry(source, request.url, reason, status)
+
+    def _fail_article(
+        self, source: str, url: str, key: str | None, reason: str, status: int | None = None
+    ) -> None:
+        """Count and record a failed article page, and have it fetched again later."""
+        page = self.context.page_failed(source, url, key, reason)
+        if page is not None:
+            if page.gave_up:
+                self._count(source, "gave_up")
+            reason = f"{reason} ({describe_retry(page)})"
+        self._fail(source, url, reason, status)
+
+    def _fail_entry(self, source: str, url: str, reason: str, status: int | None = None) -> None:
+        """Count and record a failed feed, sitemap or section page."""
+        self._entry_failed(source, url, reason)
+        self._fail(source, url, reason, status)
+
+    def _entry_failed(self, source: str, url: str, reason: str) -> None:
+        """Note for the source's health that one of its entry points could not be read."""
+        assert self.crawler.stats is not None
+        self.crawler.stats.set_value(f"{ENTRY_ERROR_STAT}/{source}", f"{url}: {reason}")
 
     def _fail(self, source: str, url: str, reason: str, status: int | None = None) -> None:
         """Count and record one failure."""
