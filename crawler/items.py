@@ -13,6 +13,10 @@ if TYPE_CHECKING:
     from pipelines.folding.folder import FoldResult
 
 
+# Crawl stat: the store's message when it refused a write; it fails the run (crawler/runner.py).
+STORE_ERROR_STAT = "newsfold/store/error"
+
+
 @dataclass
 class ArticleItem:
     """A fetched article page and what each stage adds to it."""
@@ -24,6 +28,7 @@ class ArticleItem:
     feed_title: str = ""
     feed_published: str | None = None
     declared: str | None = None  # the charset the HTTP headers declare
+    key: str | None = None  # the canonical key it was requested under (crawler/sources/seen.py)
     page: Page | None = None
     removals: list[dict[str, str]] = field(default_factory=list)
     relevance: float | None = None

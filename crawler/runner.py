@@ -11,6 +11,7 @@ from scrapy.crawler import CrawlerProcess
 
 from config.schema import NewsfoldConfig
 from crawler.context import RunContext
+from crawler.items import STORE_ERROR_STAT
 from crawler.logs import json_handler
 from crawler.settings import scrapy_settings
 from crawler.sources.health import ENTRY_ERROR_STAT, after_run
@@ -87,10 +88,10 @@ def run_crawl(
         stats = crawler.stats.get_stats() if crawler.stats else {}
         if stats.get("finish_reason") not in (None, "finished") and status == "completed":
             status, message = "interrupted", f"finished: {stats['finish_reason']}"
-        store_error = stats.get("newsfold/store/error")
+        store_error = stats.get(STORE_ERROR_STAT)
         if store_error:
             # What was committed before stays; the refused pages are fetched again next run.
-            status, message = "failed", f"the store refused to commit a batch: {store_error}"
+            status, message = "failed", f"the store refused a write: {store_error}"
         counts = collect_counts(stats, list(sources))
         if storage.batch_open:  # the crawl ended without closing its store stage
             keep_batch(storage)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from crawler.context import RunContext
-from crawler.items import ArticleItem, StoreFailed
+from crawler.items import STORE_ERROR_STAT, ArticleItem, StoreFailed
 from pipelines.folding.folder import Folder
 from pipelines.folding.records import build_records
 from storage.base import StorageError
@@ -56,6 +56,7 @@ class FoldPipeline:
             result = self.context.batcher.fold(self.folder, record, sighting, item.fingerprint)
         except StorageError as exc:
             stats.inc_value(f"newsfold/{item.source}/errors")
+            stats.set_value(STORE_ERROR_STAT, str(exc))
             raise StoreFailed(f"store: {exc}") from None
         item.result = result
         self.context.pending.append(item)

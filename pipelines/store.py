@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 from twisted.internet import task
 
 from crawler.context import RunContext
-from crawler.items import ArticleItem
+from crawler.items import STORE_ERROR_STAT, ArticleItem
 from pipelines.fold import COUNT_KEYS
 from storage.base import StorageError
 
@@ -64,7 +64,7 @@ class StorePipeline:
         stats = self.crawler.stats
         assert stats is not None
         stats.inc_value("newsfold/store/lost_batches")
-        stats.set_value("newsfold/store/error", str(exc))  # fails the run (crawler/runner.py)
+        stats.set_value(STORE_ERROR_STAT, str(exc))
         pending = self.context.pending
         for item in pending:
             assert item.result is not None
@@ -73,6 +73,7 @@ class StorePipeline:
             if item.result.new_story:
                 stats.inc_value(f"newsfold/{item.source}/stories", -1)
             stats.inc_value(f"newsfold/{item.source}/errors")
+            self.context.page_failed(item.source, item.url, item.key, f"store: {exc}")
         logger.error(
             "store: a batch of %d articles could not be committed (%s); none of it is kept and "
             "the next run fetches its pages again",

@@ -49,7 +49,9 @@ def demo(args: argparse.Namespace, console: Console) -> int:
             Console().print(f"stories: newsfold stories --db {args.db}")
         finally:
             storage.close()
-    return EXIT_OK if summary.status == "completed" else EXIT_FAILED
+    if summary.status == "completed":
+        return EXIT_OK
+    return EXIT_STORE if summary.store_failed else EXIT_FAILED
 
 
 def run(args: argparse.Namespace, console: Console) -> int:

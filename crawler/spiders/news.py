@@ -13,7 +13,7 @@ from twisted.python.failure import Failure
 from w3lib.encoding import http_content_type_encoding
 
 from crawler.context import RunContext
-from crawler.items import ArticleItem
+from crawler.items import STORE_ERROR_STAT, ArticleItem
 from crawler.middlewares.guard import RefusedAddress
 from crawler.sources.health import ENTRY_ERROR_STAT
 from crawler.sources.polling import EntryPoints
@@ -95,8 +95,13 @@ class NewsSpider(scrapy.Spider):
         self.entries.observe(source, url, response, children)
 
     def closed(self, reason: str) -> None:
-        """Keep what the run learned about its entry points, once it completed."""
-        if reason == "finished":
+        """Keep what the run learned about its entry points, once it completed.
+
+        Not when the store refused a write: the pages it lost are listed only by entry points
+        that would answer 304 next time.
+        """
+        assert self.crawler.stats is not None
+        if reason == "finished" and not self.crawler.stats.get_value(STORE_ERROR_STAT):
             self.entries.commit()
 
     def _count(self, source: str, key: str) -> None:
@@ -211,6 +216,7 @@ class NewsSpider(scrapy.Spider):
             body=response.body,
             fetched=utcnow(),
             declared=http_content_type_encoding(content_type),
+            key=response.meta.get(KEY_META),
             feed_title=entry.title,
             feed_published=entry.published,
         )
