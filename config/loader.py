@@ -31,6 +31,7 @@ def load_config(
     origin: dict[tuple[str, ...], str] = {}
     data = _read_defaults()
     _mark(data, (), f"packaged {DEFAULTS}", origin)
+    packaged = set(data.get("sources", {}))
     if path is not None:
         user = _read_toml(Path(path))
         _mark(user, (), str(path), origin)
@@ -44,6 +45,16 @@ def load_config(
         keys = tuple(dotted.split("."))
         _set(data, keys, value)
         origin[keys] = "command line"
+    if data.get("packaged_sources") is False and isinstance(data.get("sources"), dict):
+        # Only the sources the user's file, environment or command line names.
+        own = {
+            keys[1]
+            for keys, where in origin.items()
+            if keys[:1] == ("sources",) and len(keys) > 1 and not where.startswith("packaged")
+        }
+        data["sources"] = {
+            n: s for n, s in data["sources"].items() if n in own or n not in packaged
+        }
     try:
         return NewsfoldConfig.model_validate(data)
     except ValidationError as exc:

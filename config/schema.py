@@ -241,6 +241,8 @@ class NewsfoldConfig(_Section):
     fold: FoldConfig = FoldConfig()
     schedule: ScheduleConfig = ScheduleConfig()
     health: HealthConfig = HealthConfig()
+    # False: crawl only the sources of your own file (and environment), not the packaged ones.
+    packaged_sources: bool = True
     sources: dict[str, SourceConfig] = Field(default_factory=dict)
 
     def enabled_sources(self, names: list[str] | None = None) -> dict[str, SourceConfig]:

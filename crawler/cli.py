@@ -144,10 +144,19 @@ def _service_commands(sub: Any) -> None:
         help="a completed run must be this recent (default: [schedule] status_max_age_hours)",
     )
     sources = sub.add_parser(
-        "sources", help="every configured source with its health: last success, failures, quiet"
+        "sources",
+        help="every configured source with its health; `sources add URL` finds a site's feeds",
     )
     _store_options(sources)
     sources.add_argument("--format", choices=("table", "json"), default="table")
+    sources.add_argument(
+        "action", nargs="?", choices=("add",), metavar="add", help="find a site's feeds"
+    )
+    sources.add_argument(
+        "url", nargs="?", metavar="URL", help="with add: a page of the site (its home page)"
+    )
+    sources.add_argument("--name", help="with add: the source name (default: from the host)")
+    sources.add_argument("--group", default="default", help="with add: the schedule group")
 
 
 def _store_options(parser: argparse.ArgumentParser) -> None:

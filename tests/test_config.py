@@ -73,3 +73,18 @@ def test_unreadable_files_name_themselves(tmp_path: Path) -> None:
     broken.write_text("[crawl\n")
     with pytest.raises(ConfigError, match=r"broken\.toml: not valid TOML"):
         load_config(broken, env={})
+
+
+def test_packaged_sources_false_keeps_only_the_users_own(tmp_path: Path) -> None:
+    own = tmp_path / "own.toml"
+    own.write_text(
+        'packaged_sources = false\n[sources.mine]\nurl = "https://example.org/feed"\n'
+        "[sources.openai]\nenabled = true\n"
+    )
+    assert sorted(load_config(own, env={}).sources) == ["mine", "openai"]
+    env = {"NEWSFOLD__SOURCES__REUTERS__GROUP": "wire"}
+    assert sorted(load_config(own, env=env).sources) == ["mine", "openai", "reuters"]
+    everything = load_config(None, env={}).sources
+    assert {"openai", "reuters"} < set(everything) and len(everything) > 20
+    off = load_config(None, env={"NEWSFOLD__PACKAGED_SOURCES": "false"})
+    assert off.sources == {}
