@@ -73,7 +73,13 @@ def refuse_commit() -> Callable[[SQLStorage], None]:
 
 # Modules whose every test crawls, runs a service or a benchmark: seconds each.
 SLOW_MODULES = frozenset(
-    {"test_crawl_benchmark", "test_scale_benchmark", "test_polite", "test_extraction_quality"}
+    {
+        "test_crawl_benchmark",
+        "test_scale_benchmark",
+        "test_faults_benchmark",
+        "test_polite",
+        "test_extraction_quality",
+    }
 )
 
 
