@@ -25,6 +25,7 @@ COMMANDS = {
     "extract": "crawler.commands.extract:extract",
     "fold": "crawler.commands.fold:fold",
     "stories": "crawler.commands.stories:stories",
+    "search": "crawler.commands.search:search",
     "export": "crawler.commands.export:export",
     "serve": "crawler.commands.serve:serve",
     "schedule": "crawler.commands.schedule:schedule",
@@ -81,6 +82,16 @@ def build_parser() -> argparse.ArgumentParser:
     )
     stories.add_argument("--limit", type=int, default=20)
     stories.add_argument("--format", choices=("table", "json"), default="table")
+
+    search = sub.add_parser("search", help="full-text search over the stored articles")
+    _store_options(search)
+    search.add_argument("query", metavar="QUERY", help='words, "a phrase", OR')
+    search.add_argument(
+        "--since", type=iso_date, help="only articles published on or after this ISO date"
+    )
+    search.add_argument("--site", help="only articles seen on this site (host name)")
+    search.add_argument("--limit", type=int, default=20)
+    search.add_argument("--format", choices=("table", "json"), default="table")
 
     export = sub.add_parser(
         "export", help="folded articles as JSONL, CSV or Parquet, incrementally by cursor"

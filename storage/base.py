@@ -352,6 +352,13 @@ class Storage(abc.ABC):
         """The latest stories with their articles and sightings."""
 
     @abc.abstractmethod
+    def search(
+        self, query: str, since: str | None = None, site: str | None = None, limit: int = 20
+    ) -> list[dict[str, Any]]:
+        """Articles whose title or text match ``query``, best first, each with a snippet, its
+        story and its first publisher (the elected original's site and time)."""
+
+    @abc.abstractmethod
     def doc_assignments(self) -> Iterator[tuple[str, int, str, int | None]]:
         """Every sighting as (doc id, article id, original's doc id, story id)."""
 

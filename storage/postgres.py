@@ -9,7 +9,7 @@ from typing import Any
 
 from storage.base import StorageError, StoreLocked
 from storage.database import Database, Row
-from storage.sql import SQLStorage
+from storage.sql import FullText, SQLStorage
 
 try:
     import psycopg
@@ -150,6 +150,21 @@ class PostgresStorage(SQLStorage):
     def __init__(self, url: str) -> None:
         self.url = url
         self.db = PostgresDatabase(url)
+
+    def full_text(self, query: str) -> FullText:
+        """English text search (web search syntax: "phrases", OR, -word) with a headline."""
+        tsquery = "websearch_to_tsquery('english', ?)"
+        return FullText(
+            source="articles a",
+            condition=f"a.search @@ {tsquery}",
+            rank=f"-ts_rank(a.search, {tsquery})",
+            snippet=(
+                f"ts_headline('english', a.text, {tsquery}, "
+                "'StartSel=[, StopSel=], MaxWords=30, MinWords=12, MaxFragments=1')"
+            ),
+            select_params=(query, query),
+            where_params=(query,),
+        )
 
     @contextmanager
     def lock(self) -> Iterator[None]:

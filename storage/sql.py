@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Generator, Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 from typing import Any
 
 from storage.base import (
@@ -50,6 +51,18 @@ EXPORT_COLUMNS = (
     "id, url, site, title, authors, published, modified, fetched, language, text, relevance, "
     "removals, notes, story_id, merged_ids, change_seq"
 )
+
+
+@dataclass(frozen=True)
+class FullText:
+    """A dialect's full-text search as parts of one query over articles ``a``."""
+
+    source: str  # the FROM clause, naming the articles ``a``
+    condition: str
+    rank: str  # lower is better
+    snippet: str
+    select_params: tuple[Any, ...]  # of snippet and rank, in that order
+    where_params: tuple[Any, ...]
 
 
 class SQLStorage(Storage):
@@ -415,6 +428,35 @@ class SQLStorage(Storage):
             last_published=row["last_published"],
             articles=articles,
         )
+
+    def search(
+        self, query: str, since: str | None = None, site: str | None = None, limit: int = 20
+    ) -> list[dict[str, Any]]:
+        """Matching articles, best first, from the backend's full-text index."""
+        found = self.full_text(query)
+        where, params = [found.condition], [*found.select_params, *found.where_params]
+        if since:
+            where.append("COALESCE(a.published, a.fetched) >= ?")
+            params.append(since)
+        if site:
+            where.append(
+                "(a.site = ? OR EXISTS (SELECT 1 FROM sightings g "
+                "WHERE g.article_id = a.id AND g.site = ?))"
+            )
+            params += [site, site]
+        return self.db.fetchall(
+            "SELECT a.id AS article_id, a.title, a.url, a.site AS first_site, "
+            "a.published AS first_published, a.fetched, a.story_id, s.title AS story_title, "
+            "(SELECT COUNT(*) FROM sightings g WHERE g.article_id = a.id) AS sightings, "
+            f"{found.snippet} AS snippet, {found.rank} AS rank FROM {found.source} "
+            f"LEFT JOIN stories s ON s.id = a.story_id WHERE {' AND '.join(where)} "
+            "ORDER BY rank, a.id LIMIT ?",
+            (*params, limit),
+        )
+
+    def full_text(self, query: str) -> FullText:
+        """The dialect's full-text match of ``query`` against articles ``a``."""
+        raise NotImplementedError
 
     def doc_assignments(self) -> Iterator[tuple[str, int, str, int | None]]:
         """Every sighting with its article, that article's original and its story."""

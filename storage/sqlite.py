@@ -5,6 +5,7 @@ from __future__ import annotations
 import fcntl
 import logging
 import os
+import re
 import sqlite3
 import threading
 from collections.abc import Iterator, Sequence
@@ -14,7 +15,7 @@ from typing import Any
 
 from storage.base import StorageError, StoreLocked
 from storage.database import Database, Row
-from storage.sql import SQLStorage
+from storage.sql import FullText, SQLStorage
 from storage.times import utcnow
 
 logger = logging.getLogger(__name__)
@@ -145,6 +146,17 @@ class SQLiteStorage(SQLStorage):
         """The underlying connection, for ad-hoc queries."""
         return self.db.conn
 
+    def full_text(self, query: str) -> FullText:
+        """FTS5 over title and text; bm25 ranks a title match above a text match."""
+        return FullText(
+            source="article_search JOIN articles a ON a.id = article_search.rowid",
+            condition="article_search MATCH ?",
+            rank="bm25(article_search, 4.0, 1.0)",
+            snippet="snippet(article_search, 1, '[', ']', '…', 24)",
+            select_params=(),
+            where_params=(fts5_query(query),),
+        )
+
     @contextmanager
     def lock(self) -> Iterator[None]:
         """Hold ``<db>.lock`` with flock so two runs never write one store at once."""
@@ -172,3 +184,20 @@ class SQLiteStorage(SQLStorage):
         finally:
             fcntl.flock(fh, fcntl.LOCK_UN)
             fh.close()
+
+
+def fts5_query(text: str) -> str:
+    """A user's query as an FTS5 query: each word or "quoted phrase" a string, OR kept."""
+    parts: list[str] = []
+    for phrase, word in re.findall(r'"([^"]*)"|(\S+)', text):
+        if word == "OR":
+            if parts and parts[-1] != "OR":
+                parts.append("OR")
+            continue
+        value = phrase if phrase else word.replace('"', "")
+        if value.strip():
+            escaped = value.replace('"', '""')
+            parts.append(f'"{escaped}"')
+    while parts and parts[-1] == "OR":
+        parts.pop()
+    return " ".join(parts)
