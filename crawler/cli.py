@@ -26,6 +26,7 @@ COMMANDS = {
     "fold": "crawler.commands.fold:fold",
     "stories": "crawler.commands.stories:stories",
     "search": "crawler.commands.search:search",
+    "show": "crawler.commands.show:show",
     "export": "crawler.commands.export:export",
     "serve": "crawler.commands.serve:serve",
     "schedule": "crawler.commands.schedule:schedule",
@@ -82,6 +83,13 @@ def build_parser() -> argparse.ArgumentParser:
     )
     stories.add_argument("--limit", type=int, default=20)
     stories.add_argument("--format", choices=("table", "json"), default="table")
+
+    show = sub.add_parser(
+        "show", help="one story's timeline: each sighting as original, copy (of whom) or rewrite"
+    )
+    _store_options(show)
+    show.add_argument("story", type=int, metavar="STORY", help="a story id, as stories prints")
+    show.add_argument("--format", choices=("table", "json"), default="table")
 
     search = sub.add_parser("search", help="full-text search over the stored articles")
     _store_options(search)

@@ -352,6 +352,10 @@ class Storage(abc.ABC):
         """The latest stories with their articles and sightings."""
 
     @abc.abstractmethod
+    def story(self, story_id: int) -> StoryView | None:
+        """One story with its articles and sightings, or None."""
+
+    @abc.abstractmethod
     def search(
         self, query: str, since: str | None = None, site: str | None = None, limit: int = 20
     ) -> list[dict[str, Any]]:

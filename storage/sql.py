@@ -407,6 +407,12 @@ class SQLStorage(Storage):
         )
         return [self._story_view(row) for row in rows]
 
+    def story(self, story_id: int) -> StoryView | None:
+        """One story, read from one snapshot."""
+        with self.db.reading():
+            row = self.db.fetchone("SELECT * FROM stories WHERE id = ?", (story_id,))
+            return self._story_view(row) if row else None
+
     def _story_view(self, row: Row) -> StoryView:
         """One story with its articles and their sightings."""
         articles = []

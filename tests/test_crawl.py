@@ -274,3 +274,48 @@ def test_every_command_is_documented() -> None:
     commands = build_parser()._subparsers._group_actions[0].choices  # type: ignore[union-attr]
     for name in commands:
         assert f"newsfold {name}" in readme, name
+
+
+def test_show_tells_the_original_its_copies_and_rewrites_in_time_order(crawled: tuple) -> None:
+    _, db, _ = crawled
+    (story_id,) = rows(
+        db,
+        "SELECT a.story_id FROM sightings s JOIN articles a ON a.id = s.article_id "
+        "GROUP BY a.story_id ORDER BY COUNT(*) DESC, COUNT(DISTINCT a.id) DESC LIMIT 1",
+    )[0]
+    result = subprocess.run(
+        [NEWSFOLD, "show", "--db", str(db), str(story_id), "--format", "json"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    timeline = json.loads(result.stdout)["timeline"]
+    assert (
+        len(timeline)
+        == rows(
+            db,
+            "SELECT COUNT(*) FROM sightings s JOIN articles a ON a.id = s.article_id "
+            "WHERE a.story_id = ?",
+            story_id,
+        )[0][0]
+        >= 3
+    )
+    assert [e["role"] for e in timeline].count("original") == 1
+    assert {"copy", "rewrite"} <= {e["role"] for e in timeline}
+    assert [e["when"] for e in timeline] == sorted(e["when"] for e in timeline)
+    heads = {e["article_id"]: e["site"] for e in timeline if e["role"] != "copy"}
+    for event in timeline:
+        if event["role"] == "copy":
+            assert event["copy_of"] == heads[event["article_id"]]
+    table = subprocess.run(
+        [NEWSFOLD, "show", "--db", str(db), str(story_id)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert f"copy of {heads[timeline[0]['article_id']]}" in table.stdout
+    missing = subprocess.run(
+        [NEWSFOLD, "show", "--db", str(db), "99999"], capture_output=True, text=True, timeout=60
+    )
+    assert missing.returncode == 1 and "no story 99999" in missing.stderr

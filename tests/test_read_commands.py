@@ -10,12 +10,18 @@ from crawler.cli import main
 from storage import open_storage
 
 
-@pytest.mark.parametrize("command", ["stories", "runs", "status", "export"])
+@pytest.mark.parametrize(
+    "command", ["stories", "runs", "status", "export", "sources", "search", "show"]
+)
 def test_a_mistyped_store_path_exits_3_and_creates_nothing(
     command: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     missing = tmp_path / "nothere.db"
-    extra = ["--output", str(tmp_path / "out.jsonl")] if command == "export" else []
+    extra = {
+        "export": ["--output", str(tmp_path / "out.jsonl")],
+        "search": ["Nvidia"],
+        "show": ["1"],
+    }.get(command, [])
     assert main([command, "--db", str(missing), *extra]) == 3
     assert "no newsfold store there" in capsys.readouterr().err
     assert not missing.exists() and not (tmp_path / "out.jsonl").exists()
