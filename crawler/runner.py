@@ -50,8 +50,12 @@ def run_crawl(
     storage: Storage,
     source_names: Sequence[str] | None = None,
     progress: bool = False,
+    settings: dict[str, Any] | None = None,
 ) -> RunSummary:
-    """Crawl the chosen sources into the store once (blocks; once per process)."""
+    """Crawl the chosen sources into the store once (blocks; once per process).
+
+    ``settings`` replace Scrapy settings the config made (the demo's routes to its sites).
+    """
     sources = config.enabled_sources(list(source_names or []))
     # Checked before the crawl: a stage that refuses to start inside Scrapy ends its crawl
     # early without an exception reaching this process.
@@ -59,7 +63,7 @@ def run_crawl(
     with storage.lock():
         run_id = storage.begin_run(list(sources))
         context = RunContext(config, storage, run_id, sources)
-        process = CrawlerProcess(settings=scrapy_settings(config, progress))
+        process = CrawlerProcess(settings={**scrapy_settings(config, progress), **(settings or {})})
         crawler = process.create_crawler(NewsSpider)
         status, message = "completed", ""
         try:
