@@ -144,7 +144,7 @@ def story_row(story: Row, sightings: list[Row]) -> dict[str, Any]:
     dated = [s["published"] for s in sightings if s["published"] is not None]
     return {
         "story_id": story["id"],
-        "title": story["title"],
+        "title": first["title"] or story["title"],  # the first publication's headline
         "first_published": min(dated, default=None),
         "last_published": max(dated, default=None),
         "first_site": first["site"],

@@ -144,8 +144,10 @@ def stories_truth() -> dict[str, list[dict[str, str]]]:
 
 
 def expected_first() -> list[list[str]]:
-    """(first site, first published) of every story."""
-    return sorted([p[0]["site"], p[0]["published"]] for p in stories_truth().values())
+    """(first site, first published, its headline) of every story."""
+    return sorted(
+        [p[0]["site"], p[0]["published"], p[0]["title"]] for p in stories_truth().values()
+    )
 
 
 def expected_week(week: str) -> list[list[Any]]:
@@ -193,7 +195,9 @@ def pinned(query: str, now: str, replacement: str) -> str:
 
 def answers(run: Any, queries: dict[str, str], clock: str, at: Any) -> dict[str, Any]:
     """The three questions' answers, projected onto what the ground truth can check."""
-    first = [[r["first_site"], stored(r["first_published"])] for r in run(queries[FIRST])]
+    first = [
+        [r["first_site"], stored(r["first_published"]), r["title"]] for r in run(queries[FIRST])
+    ]
     weeks = {
         week: [[r["outlets"], r["sightings"]] for r in run(pinned(queries[WEEK], clock, at(week)))]
         for week in WEEKS
@@ -205,7 +209,8 @@ def answers(run: Any, queries: dict[str, str], clock: str, at: Any) -> dict[str,
 def check(found: dict[str, Any]) -> None:
     """Answers that say what the fixture publishers published."""
     assert sorted(found["first"]) == expected_first()
-    assert [p for _, p in found["first"]] == sorted(p for _, p in found["first"])  # by time
+    times = [published for _, published, _ in found["first"]]
+    assert times == sorted(times)  # by time
     for week in WEEKS:
         assert found["weeks"][week] == expected_week(week), week
     assert found["weeks"][WEEKS[0]][0] == [4, 4]  # the funding round four outlets ran

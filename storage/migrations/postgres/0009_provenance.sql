@@ -28,12 +28,13 @@ SELECT
 FROM sightings s
 JOIN articles a ON a.id = s.article_id;
 
--- One row per story, over the sightings of all its articles, ordered as above across the story.
--- Organisations and events join here as columns once the store keeps them.
+-- One row per story, over the sightings of all its articles, ordered as above across the story;
+-- its title is its first publication's headline. Organisations and events join here as columns
+-- once the store keeps them.
 CREATE VIEW story_summary AS
 SELECT
     st.id AS story_id,
-    st.title,
+    COALESCE(NULLIF(MAX(CASE WHEN t.story_position = 1 THEN t.title END), ''), st.title) AS title,
     MIN(t.published) AS first_published,
     MAX(t.published) AS last_published,
     MAX(CASE WHEN t.story_position = 1 THEN t.site END) AS first_site,
@@ -47,6 +48,7 @@ JOIN (
         story_id,
         article_id,
         site,
+        title,
         published,
         day,
         ROW_NUMBER() OVER (
