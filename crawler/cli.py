@@ -102,9 +102,16 @@ def build_parser() -> argparse.ArgumentParser:
     search.add_argument("--format", choices=("table", "json"), default="table")
 
     export = sub.add_parser(
-        "export", help="folded articles as JSONL, CSV or Parquet, incrementally by cursor"
+        "export",
+        help="articles or stories with their provenance as JSONL, CSV or Parquet, incrementally",
     )
     _store_options(export)
+    export.add_argument(
+        "--table",
+        choices=("articles", "stories"),
+        default="articles",
+        help="one row per folded article (default) or per story",
+    )
     export.add_argument(
         "--format",
         choices=EXPORT_FORMATS,
@@ -112,7 +119,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     export.add_argument("--output", required=True, metavar="PATH", help="file to write")
     export.add_argument(
-        "--since", metavar="CURSOR", help="only articles changed after this printed cursor"
+        "--partition-by",
+        choices=("day",),
+        help="write PATH as a folder of Parquet files, one day=YYYY-MM-DD folder per day",
+    )
+    export.add_argument(
+        "--since", metavar="CURSOR", help="only rows changed after this printed cursor"
     )
     export.add_argument("--force", action="store_true", help="replace PATH if it exists")
     _service_commands(sub)

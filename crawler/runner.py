@@ -58,10 +58,12 @@ def run_crawl(
     source_names: Sequence[str] | None = None,
     progress: bool = False,
     started: str | None = None,
+    settings: dict[str, Any] | None = None,
 ) -> RunSummary:
     """Crawl the chosen sources into the store once (blocks; once per process).
 
     ``started``: when the run began, if before this process (a service's child start-up).
+    ``settings`` replace Scrapy settings the config made (the demo's routes to its sites).
     """
     sources = config.enabled_sources(list(source_names or []))
     # Checked before the crawl: a stage that refuses to start inside Scrapy ends its crawl
@@ -73,8 +75,13 @@ def run_crawl(
         as_json = config.crawl.log_format == "json"
         # Scrapy installs its own text handler unless told not to.
         handler = json_handler(config.crawl.log_level, run_id) if as_json else None
-        settings = {**scrapy_settings(config, progress), "LOG_INSTALL_ROOT_HANDLER": not as_json}
-        process = CrawlerProcess(settings=settings)
+        process = CrawlerProcess(
+            settings={
+                **scrapy_settings(config, progress),
+                "LOG_INSTALL_ROOT_HANDLER": not as_json,
+                **(settings or {}),
+            }
+        )
         crawler = process.create_crawler(NewsSpider)
         status, message = "completed", ""
         try:

@@ -385,7 +385,20 @@ class Storage(abc.ABC):
         """(change number, export row) of articles changed after ``after``, oldest change first.
 
         Read from one snapshot: every article of a change number is in, or none. A row holds the
-        article's fields, ``story_id``, ``copy_count``, ``sightings`` and ``merged_ids``.
+        elected original's fields, ``story_id``, ``first_published``, ``first_site``, ``day``,
+        ``copy_count``, ``sightings`` (in publication order, each naming the original it copies)
+        and ``merged_ids``.
+        """
+
+    @abc.abstractmethod
+    def changed_stories(
+        self, after: int, batch_size: int = 500
+    ) -> Generator[tuple[int, dict[str, Any]], None, None]:
+        """(change number, export row) of stories with an article changed after ``after``.
+
+        A story's change number is its newest article's; each story comes once, read from one
+        snapshot. A row holds ``story_id``, ``title``, ``first_published``, ``last_published``,
+        ``first_site``, ``outlets``, ``articles``, ``sightings``, ``day`` and ``merged_ids``.
         """
 
     @abc.abstractmethod

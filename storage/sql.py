@@ -19,6 +19,7 @@ from storage.base import (
     StoryView,
 )
 from storage.database import Database, Row, load_migrations, values
+from storage.sql_export import article_rows, story_rows
 from storage.sql_fold import SQLFoldIndex, TermCounts
 from storage.times import utcnow
 
@@ -46,10 +47,6 @@ FAILED_COLUMNS = (
 HEALTH_COLUMNS = (
     "source, first_polled, last_polled, last_success, last_failure, consecutive_failures, "
     "last_article, last_error, last_run_id"
-)
-EXPORT_COLUMNS = (
-    "id, url, site, title, authors, published, modified, fetched, language, text, relevance, "
-    "removals, notes, story_id, merged_ids, change_seq"
 )
 
 
@@ -486,57 +483,14 @@ class SQLStorage(Storage):
     ) -> Generator[tuple[int, dict[str, Any]], None, None]:
         """Articles changed after a change number, oldest change first, from one snapshot."""
         with self.db.reading():
-            rows = self.db.fetchall(
-                f"SELECT {EXPORT_COLUMNS} FROM articles WHERE change_seq > ? "
-                "ORDER BY change_seq, id LIMIT ?",
-                (after, batch_size),
-            )
-            while rows:
-                yield from self._export_rows(rows)
-                last = rows[-1]
-                rows = self.db.fetchall(
-                    f"SELECT {EXPORT_COLUMNS} FROM articles WHERE (change_seq, id) > (?, ?) "
-                    "ORDER BY change_seq, id LIMIT ?",
-                    (last["change_seq"], last["id"], batch_size),
-                )
+            yield from article_rows(self.db, after, batch_size)
 
-    def _export_rows(self, rows: list[Row]) -> Iterator[tuple[int, dict[str, Any]]]:
-        """Articles with their sightings, as exports write them."""
-        ids = [row["id"] for row in rows]
-        seen: dict[int, list[dict[str, Any]]] = {i: [] for i in ids}
-        match, args = self.db.any_of("article_id", ids)
-        for s in self.db.fetchall(
-            f"SELECT article_id, url, site, first_seen FROM sightings "
-            f"WHERE {match} ORDER BY article_id, first_seen, id",
-            args,
-        ):
-            seen[s["article_id"]].append(
-                {"url": s["url"], "site": s["site"], "seen": s["first_seen"]}
-            )
-        for row in rows:
-            sightings = seen[row["id"]]
-            yield (
-                int(row["change_seq"]),
-                {
-                    "article_id": row["id"],
-                    "url": row["url"],
-                    "site": row["site"],
-                    "title": row["title"],
-                    "authors": json.loads(row["authors"]),
-                    "published": row["published"],
-                    "modified": row["modified"],
-                    "fetched": row["fetched"],
-                    "language": row["language"],
-                    "text": row["text"],
-                    "relevance": row["relevance"],
-                    "removals": json.loads(row["removals"]),
-                    "notes": json.loads(row["notes"]),
-                    "story_id": row["story_id"],
-                    "copy_count": max(len(sightings) - 1, 0),
-                    "sightings": sightings,
-                    "merged_ids": json.loads(row["merged_ids"]),
-                },
-            )
+    def changed_stories(
+        self, after: int, batch_size: int = 500
+    ) -> Generator[tuple[int, dict[str, Any]], None, None]:
+        """Stories with an article changed after a change number, from one snapshot."""
+        with self.db.reading():
+            yield from story_rows(self.db, after, batch_size)
 
     def count(self, table: str) -> int:
         """Rows in one of the store's tables."""

@@ -274,8 +274,8 @@ class SQLFoldIndex(FoldIndex):
         self.db.execute(
             "UPDATE articles SET url = ?, original_doc = ?, site = ?, title = ?, authors = ?, "
             "published = ?, modified = ?, language = ?, description = ?, tags = ?, image = ?, "
-            "text = ?, removals = ?, notes = ?, content_hash = ?, minhash = ?, shingle_count = ?, "
-            "word_count = ? WHERE id = ?",
+            "text = ?, relevance = ?, relevance_terms = ?, removals = ?, notes = ?, "
+            "content_hash = ?, minhash = ?, shingle_count = ?, word_count = ? WHERE id = ?",
             (
                 record.url,
                 doc_id,
@@ -289,6 +289,8 @@ class SQLFoldIndex(FoldIndex):
                 json.dumps(record.tags),
                 record.image,
                 record.text,
+                record.relevance,
+                json.dumps(record.relevance_terms),
                 json.dumps(record.removals),
                 json.dumps(record.notes),
                 fingerprint.content_hash,
@@ -334,9 +336,11 @@ class SQLFoldIndex(FoldIndex):
         self.db.execute(WIDEN_STORY, (first, first, last, last, self.now, story_id))
 
     def merge_stories(self, keep: int, others: Sequence[int]) -> None:
+        merged = set(self._merged_stories(keep))
         for other in others:
             row = self.db.fetchone(
-                "SELECT first_published, last_published FROM stories WHERE id = ?", (other,)
+                "SELECT first_published, last_published, merged_ids FROM stories WHERE id = ?",
+                (other,),
             )
             self.db.execute(
                 "UPDATE articles SET story_id = ?, change_seq = ?, updated = ? WHERE story_id = ?",
@@ -344,7 +348,12 @@ class SQLFoldIndex(FoldIndex):
             )
             self.db.execute("DELETE FROM stories WHERE id = ?", (other,))
             if row:
+                merged |= {other, *json.loads(row["merged_ids"])}
                 self.widen_story(keep, row["first_published"], row["last_published"])
+        # Stories exports list the ids a story absorbed, so a downstream copy can drop their rows.
+        self.db.execute(
+            "UPDATE stories SET merged_ids = ? WHERE id = ?", (json.dumps(sorted(merged)), keep)
+        )
 
     def merge_articles(self, keep: int, others: Sequence[int]) -> None:
         merged = set(self._merged_ids(keep))
@@ -389,6 +398,11 @@ class SQLFoldIndex(FoldIndex):
         )
         self.db.execute(f"UPDATE term_df SET df = df - 1 WHERE {match}", args)
         self.removed += terms
+
+    def _merged_stories(self, story_id: int) -> list[int]:
+        """The story ids already folded into a story."""
+        value = self.db.scalar("SELECT merged_ids FROM stories WHERE id = ?", (story_id,))
+        return list(json.loads(value)) if value else []
 
     def _merged_ids(self, article_id: int) -> list[int]:
         """The article ids already folded into an article."""

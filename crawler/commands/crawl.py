@@ -19,13 +19,16 @@ from storage.times import to_stored
 def demo(args: argparse.Namespace, console: Console) -> int:
     """Serve the fixture sites on 127.0.0.1 and crawl them into a SQLite file."""
     from crawler.demo import DemoSites
+    from crawler.demo.routes import demo_settings
     from crawler.runner import run_crawl
 
     with DemoSites() as sites:
         config = load(args)
+        # The publishers' own domains, not their servers' ports: a second demo into the same
+        # store then finds the articles it already holds.
         demo_sources = {
             name: {**spec, "group": "demo", "max_articles": 50}
-            for name, spec in sites.sources.items()
+            for name, spec in sites.named_sources.items()
         }
         config = config.model_validate(
             {
@@ -44,7 +47,9 @@ def demo(args: argparse.Namespace, console: Console) -> int:
         )
         storage = open_storage(args.db)
         try:
-            summary = run_crawl(config, storage, progress=not args.no_progress)
+            summary = run_crawl(
+                config, storage, progress=not args.no_progress, settings=demo_settings(sites.routes)
+            )
             Console().print(summary_table(summary.counts, f"newsfold demo (run {summary.run_id})"))
             Console().print(f"stories: newsfold stories --db {args.db}")
         finally:

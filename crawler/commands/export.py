@@ -1,16 +1,15 @@
-"""newsfold export: one row per folded article, as JSONL, CSV or Parquet, incrementally."""
+"""newsfold export: articles or stories as JSONL, CSV or Parquet, incrementally."""
 
 from __future__ import annotations
 
 import argparse
 import base64
-import csv
-import json
 import os
 import re
+import shutil
 import sys
 from collections.abc import Callable, Iterable, Iterator
-from itertools import islice
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -18,35 +17,17 @@ from rich.console import Console
 
 from config.loader import ConfigError
 from crawler.commands import load, store_target
+from crawler.commands.export_formats import TABLES, WRITERS, Writer, write_dataset
 from crawler.exitcodes import EXIT_CONFIG, EXIT_OK
 from storage import open_storage
 from storage.base import Storage
 
-FIELDS = (
-    "article_id",
-    "url",
-    "site",
-    "title",
-    "authors",
-    "published",
-    "modified",
-    "fetched",
-    "language",
-    "text",
-    "relevance",
-    "removals",
-    "notes",
-    "story_id",
-    "copy_count",
-    "sightings",
-    "merged_ids",
-)
-JSON_FIELDS = frozenset({"authors", "removals", "notes", "sightings", "merged_ids"})
 CURSOR_PREFIX = "nfx1."
 STORE_ID = re.compile(r"[0-9a-f]{32}")
-BATCH_ROWS = 1000
+# What a partitioned export folder may hold, so --force never removes anything else.
+PARTITION = re.compile(r"day=\d{4}-\d{2}-\d{2}")
 
-Writer = Callable[[Path, Iterable[dict[str, Any]]], None]
+Write = Callable[[Path, Iterable[dict[str, Any]]], None]
 
 
 class ExportError(ConfigError):
@@ -69,30 +50,32 @@ class Tally:
 
 
 def export(args: argparse.Namespace, console: Console) -> int:
-    """Write the articles changed since the cursor; print the cursor for the next export."""
+    """Write the rows changed since the cursor; print the cursor for the next export."""
     config = load(args)
     target, output = store_target(args, config), Path(args.output)
-    check_output(output, args.force, target)
-    fmt = output_format(output, args.format)
+    table, partitioned = TABLES[args.table], args.partition_by is not None
+    fmt = output_format(output, args.format, partitioned)
+    check_output(output, args.force, target, partitioned)
     try:
-        writer = writer_for(fmt)
+        writer = writer_for(fmt, partitioned)
     except ImportError as exc:
         console.print(f"newsfold export: {exc}", style="red", markup=False, highlight=False)
         return EXIT_CONFIG
     storage = open_storage(target, create=False)
     try:
         after = read_cursor(args.since, storage) if args.since else 0
-        tally, changes = Tally(after), storage.changed_articles(after)
+        tally, changes = Tally(after), table.read(storage, after)
         try:
-            write_atomically(output, writer, tally.track(changes))
+            write_atomically(output, partial(writer, table), tally.track(changes))
         finally:
             changes.close()  # ends the read snapshot before the connection closes
         cursor = make_cursor(storage.store_id(), tally.change)
     finally:
         storage.close()
     sys.stdout.write(cursor + "\n")
+    layout = f"{fmt}, partitioned by day" if partitioned else fmt
     console.print(
-        f"exported {tally.rows} articles to {output} ({fmt}); "
+        f"exported {tally.rows} {table.name} to {output} ({layout}); "
         f"next time: newsfold export --since {cursor}",
         markup=False,
         highlight=False,
@@ -100,23 +83,43 @@ def export(args: argparse.Namespace, console: Console) -> int:
     return EXIT_OK
 
 
-def check_output(output: Path, force: bool, store: str) -> None:
+def check_output(output: Path, force: bool, store: str, partitioned: bool = False) -> None:
     """Refuse an output that exists (unless forced), whose folder does not, or that is the store."""
     path = store.removeprefix("sqlite:///")
     if "://" not in path and Path(path).resolve() == output.resolve():
         raise ExportError(f"--output {output} is the store itself; name another file")
-    if output.is_dir():
+    if output.is_dir() and not partitioned:
         raise ExportError(f"--output {output} is a folder; name a file")
+    if output.exists() and partitioned and not is_dataset(output):
+        raise ExportError(
+            f"--output {output} exists and is not a partitioned export; name a new folder"
+        )
     if output.exists() and not force:
         raise ExportError(f"--output {output} exists; pass --force to replace it")
     if not output.resolve().parent.is_dir():
         raise ExportError(f"--output {output}: folder {output.resolve().parent} does not exist")
 
 
-def output_format(output: Path, fmt: str | None) -> str:
+def is_dataset(path: Path) -> bool:
+    """Whether a path is a folder holding nothing but ``day=YYYY-MM-DD`` partitions."""
+    return path.is_dir() and all(
+        PARTITION.fullmatch(entry.name) and entry.is_dir() for entry in path.iterdir()
+    )
+
+
+def output_format(output: Path, fmt: str | None, partitioned: bool = False) -> str:
     """The format asked for, else the one the file name's extension names; never both unlike."""
     named = {".jsonl": "jsonl", ".json": "jsonl", ".csv": "csv", ".parquet": "parquet"}
     by_name = named.get(output.suffix.lower())
+    if partitioned:
+        if fmt not in (None, "parquet"):
+            raise ExportError(f"--partition-by writes Parquet; --format {fmt} has no partitions")
+        if by_name not in (None, "parquet"):
+            raise ExportError(
+                f"--partition-by writes a folder of Parquet files; name it without "
+                f"{output.suffix} (--output {output})"
+            )
+        return "parquet"
     if fmt and by_name and fmt != by_name:
         raise ExportError(
             f"--format {fmt} does not match the file name {output.name}; "
@@ -125,7 +128,7 @@ def output_format(output: Path, fmt: str | None) -> str:
     return fmt or by_name or "jsonl"
 
 
-def writer_for(fmt: str) -> Writer:
+def writer_for(fmt: str, partitioned: bool = False) -> Writer:
     """The writer of a format; Parquet needs pyarrow."""
     if fmt == "parquet":
         try:
@@ -134,20 +137,23 @@ def writer_for(fmt: str) -> Writer:
             raise ImportError(
                 "newsfold export --format parquet needs pyarrow: pip install 'newsfold[parquet]'"
             ) from None
-    writers: dict[str, Writer] = {"jsonl": write_jsonl, "csv": write_csv, "parquet": write_parquet}
-    if fmt not in writers:
-        raise ValueError(f"unknown export format {fmt!r}; known: {sorted(writers)}")
-    return writers[fmt]
+    if fmt not in WRITERS:
+        raise ValueError(f"unknown export format {fmt!r}; known: {sorted(WRITERS)}")
+    return write_dataset if partitioned else WRITERS[fmt]
 
 
-def write_atomically(output: Path, writer: Writer, rows: Iterable[dict[str, Any]]) -> None:
-    """Write beside the output and rename at the end, so a failed export leaves no file."""
-    partial = output.with_name(f".{output.name}.{os.getpid()}.partial")
+def write_atomically(output: Path, writer: Write, rows: Iterable[dict[str, Any]]) -> None:
+    """Write beside the output and rename at the end, so a failed export leaves nothing."""
+    pending = output.with_name(f".{output.name}.{os.getpid()}.partial")
     try:
-        writer(partial, rows)
-        os.replace(partial, output)
+        writer(pending, rows)
+        if output.is_dir():  # a partitioned export being replaced (--force, checked a dataset)
+            shutil.rmtree(output)
+        os.replace(pending, output)
     finally:
-        partial.unlink(missing_ok=True)
+        if pending.is_dir():
+            shutil.rmtree(pending)
+        pending.unlink(missing_ok=True)
 
 
 def make_cursor(store_id: str, change: int) -> str:
@@ -191,64 +197,3 @@ def read_cursor(cursor: str, storage: Storage) -> int:
             "out for a full export"
         )
     return change
-
-
-def write_jsonl(path: Path, rows: Iterable[dict[str, Any]]) -> None:
-    """One JSON object per line."""
-    with path.open("w", encoding="utf-8") as fh:
-        for row in rows:
-            fh.write(json.dumps(row, ensure_ascii=False) + "\n")
-
-
-def write_csv(path: Path, rows: Iterable[dict[str, Any]]) -> None:
-    """A header row, then one row per article; list fields are JSON strings."""
-    with path.open("w", encoding="utf-8", newline="") as fh:
-        writer = csv.DictWriter(fh, fieldnames=FIELDS)
-        writer.writeheader()
-        for row in rows:
-            writer.writerow(
-                {
-                    key: json.dumps(value, ensure_ascii=False) if key in JSON_FIELDS else value
-                    for key, value in row.items()
-                }
-            )
-
-
-def write_parquet(path: Path, rows: Iterable[dict[str, Any]]) -> None:
-    """A Parquet file written in row groups of BATCH_ROWS, with nested lists typed."""
-    import pyarrow as pa
-    import pyarrow.parquet as pq
-
-    schema = parquet_schema()
-    iterator = iter(rows)
-    with pq.ParquetWriter(path, schema) as writer:
-        while batch := list(islice(iterator, BATCH_ROWS)):
-            writer.write_batch(pa.RecordBatch.from_pylist(batch, schema=schema))
-
-
-def parquet_schema() -> Any:
-    """The export's Parquet schema; timestamps stay ISO 8601 UTC strings, as stored."""
-    import pyarrow as pa
-
-    text = pa.string()
-    return pa.schema(
-        [
-            ("article_id", pa.int64()),
-            ("url", text),
-            ("site", text),
-            ("title", text),
-            ("authors", pa.list_(text)),
-            ("published", text),
-            ("modified", text),
-            ("fetched", text),
-            ("language", text),
-            ("text", text),
-            ("relevance", pa.float64()),
-            ("removals", pa.list_(pa.struct([("rule", text), ("text", text)]))),
-            ("notes", pa.list_(text)),
-            ("story_id", pa.int64()),
-            ("copy_count", pa.int64()),
-            ("sightings", pa.list_(pa.struct([("url", text), ("site", text), ("seen", text)]))),
-            ("merged_ids", pa.list_(pa.int64())),
-        ]
-    )

@@ -15,7 +15,7 @@ from email.utils import format_datetime, parsedate_to_datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import MappingProxyType
 from typing import Any, cast
-from urllib.parse import urlsplit
+from urllib.parse import urlsplit, urlunsplit
 
 from crawler.demo.sites import (
     BINARY,
@@ -31,6 +31,7 @@ from crawler.demo.templates import error_page, listing_page, when
 
 HTML = "text/html; charset=utf-8"
 TEXT = "text/plain; charset=utf-8"
+LEAD_IMAGE = "/lead.png"  # an article's og:image: <article>/lead.png
 CONTENT_TYPES = MappingProxyType(
     {
         "rss": "application/rss+xml; charset=utf-8",
@@ -70,9 +71,20 @@ def respond(publisher: Publisher, target: str, base: str) -> Response:
         listing = listing_page(publisher.site, base, path, heading, pages).encode()
         return Response(200, HTML, listing, validators=True)
     page = publisher.by_path.get(path) or amp_page(publisher, path)
+    if page is None and path.endswith(LEAD_IMAGE):
+        lead = lead_of(publisher, path)
+        if lead is not None:
+            return Response(200, "image/png", chart_png(lead.title))
     if page is None:
         return Response(404, HTML, error_page(publisher.site, base, 404).encode())
     return page_response(publisher, page, base)
+
+
+def lead_of(publisher: Publisher, path: str) -> Page | None:
+    """The article whose lead image (``<article>/lead.png``, its og:image) a path names."""
+    article = path.removesuffix(LEAD_IMAGE)
+    page = publisher.by_path.get(article) or publisher.by_path.get(article.rstrip("/"))
+    return page if page is not None and page.kind == "article" else None
 
 
 def amp_page(publisher: Publisher, path: str) -> Page | None:
@@ -176,6 +188,20 @@ class PublisherServer(ThreadingHTTPServer):
             super().handle_error(request, client_address)
 
 
+def split_target(target: str, base: str) -> tuple[str, str]:
+    """The base URL and the path plus query a request asks for.
+
+    A request sent to the server as to a proxy names the publisher's own domain (absolute form,
+    ``GET http://domain/path``): its pages then link to that domain, not to the server's port.
+    """
+    if target.startswith("/"):
+        return base, target
+    parts = urlsplit(target)
+    return f"{parts.scheme}://{parts.netloc}", urlunsplit(
+        ("", "", parts.path or "/", parts.query, "")
+    )
+
+
 class PublisherHandler(BaseHTTPRequestHandler):
     """Route each request to the publisher's renderer; no logging."""
 
@@ -194,8 +220,9 @@ class PublisherHandler(BaseHTTPRequestHandler):
     def serve(self, *, with_body: bool) -> None:
         """Count the request, render the response lazily and send it."""
         server = cast(PublisherServer, self.server)
-        server.sites.count(server.publisher.key, self.path)
-        response = server.sites.respond(server.publisher, self.path, server.base)
+        base, target = split_target(self.path, server.base)
+        server.sites.count(server.publisher.key, target)
+        response = server.sites.respond(server.publisher, target, base)
         status, headers = response.status, list(response.headers)
         if response.validators and status == 200:
             etag = '"' + hashlib.sha256(response.body).hexdigest()[:32] + '"'
@@ -203,7 +230,7 @@ class PublisherHandler(BaseHTTPRequestHandler):
             headers += [("ETag", etag)] + ([("Last-Modified", modified)] if modified else [])
             if not_modified(self.headers, etag, modified):
                 status = 304
-        server.sites.log_status(server.publisher.key, self.path, status)
+        server.sites.log_status(server.publisher.key, target, status)
         self.send_response(status)
         self.send_header("Content-Type", response.content_type)
         for name, value in headers:
@@ -281,6 +308,20 @@ class DemoSites:
             key: {"url": self.url(key, p.entry_path), "kind": p.entry_kind}
             for key, p in self.publishers.items()
         }
+
+    @property
+    def named_sources(self) -> dict[str, dict[str, str]]:
+        """Like ``sources``, on each publisher's own domain (``http://DOMAIN/...``): the same
+        URLs from one start to the next, reached through ``routes``."""
+        return {
+            key: {"url": f"http://{p.site.domain}{p.entry_path}", "kind": p.entry_kind}
+            for key, p in self.publishers.items()
+        }
+
+    @property
+    def routes(self) -> dict[str, str]:
+        """Each publisher's domain -> its running server, to send that domain's requests to."""
+        return {p.site.domain: self.base(key) for key, p in self.publishers.items()}
 
     def base(self, publisher: str) -> str:
         """Root URL of a publisher's running server."""

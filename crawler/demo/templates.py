@@ -212,6 +212,8 @@ def head(site: SiteInfo, spec: PageSpec, page_title: str, extra: str = "") -> st
         "og:locale": site.lang.replace("-", "_"),
         "article:published_time": spec.published,
         "article:section": spec.section,
+        "article:tag": spec.section,
+        "og:image": f"{spec.url.rstrip('/')}/lead.png",
     }
     props = "".join(f'<meta property="{k}" content="{attr(v)}">\n' for k, v in meta.items())
     return (
