@@ -74,12 +74,18 @@ def build_parser() -> argparse.ArgumentParser:
     fold.add_argument("--output", help="JSONL output file (default: stdout)")
     fold.add_argument("--config", help="TOML config file (for [fold] settings)")
 
-    stories = sub.add_parser("stories", help="the latest stories with their articles and sightings")
+    stories = sub.add_parser(
+        "stories", help="the latest stories: first publisher and time, outlets, articles"
+    )
     _store_options(stories)
     stories.add_argument(
         "--since",
         type=iso_date,
         help="only stories published on or after this date (ISO: 2026-12-01 or 2026-12-01T08:00Z)",
+    )
+    stories.add_argument("--site", help="only stories seen on this site (as stored)")
+    stories.add_argument(
+        "--search", metavar="QUERY", help="only stories with an article matching QUERY"
     )
     stories.add_argument("--limit", type=int, default=20)
     stories.add_argument("--format", choices=("table", "json"), default="table")

@@ -352,6 +352,17 @@ class Storage(abc.ABC):
         """The latest stories with their articles and sightings."""
 
     @abc.abstractmethod
+    def story_summaries(
+        self,
+        since: str | None = None,
+        site: str | None = None,
+        query: str | None = None,
+        limit: int = 20,
+    ) -> list[dict[str, Any]]:
+        """The latest stories, one summary row each (first publication, outlets, articles), of
+        those seen on ``site`` and with an article matching ``query`` when given."""
+
+    @abc.abstractmethod
     def story(self, story_id: int) -> StoryView | None:
         """One story with its articles and sightings, or None."""
 

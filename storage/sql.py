@@ -19,7 +19,7 @@ from storage.base import (
     StoryView,
 )
 from storage.database import Database, Row, load_migrations, values
-from storage.sql_export import article_rows, story_rows
+from storage.sql_export import article_rows, stories_of, story_rows
 from storage.sql_fold import SQLFoldIndex, TermCounts
 from storage.times import utcnow
 
@@ -403,6 +403,37 @@ class SQLStorage(Storage):
             (since or "", limit),
         )
         return [self._story_view(row) for row in rows]
+
+    def story_summaries(
+        self,
+        since: str | None = None,
+        site: str | None = None,
+        query: str | None = None,
+        limit: int = 20,
+    ) -> list[dict[str, Any]]:
+        """The stories last published most recently, as the stories export writes them."""
+        where, params = ["last_published >= ?"], [since or ""]
+        if site:
+            where.append(
+                "EXISTS (SELECT 1 FROM articles a JOIN sightings g ON g.article_id = a.id "
+                "WHERE a.story_id = stories.id AND g.site = ?)"
+            )
+            params.append(site)
+        if query:
+            found = self.full_text(query)
+            where.append(f"id IN (SELECT a.story_id FROM {found.source} WHERE {found.condition})")
+            params += found.where_params
+        with self.db.reading():
+            ids = [
+                row["id"]
+                for row in self.db.fetchall(
+                    f"SELECT id FROM stories WHERE {' AND '.join(where)} "
+                    "ORDER BY last_published DESC, id DESC LIMIT ?",
+                    (*params, limit),
+                )
+            ]
+            rows = {row["story_id"]: row for _, row in stories_of(self.db, ids)} if ids else {}
+        return [rows[i] for i in ids if i in rows]
 
     def story(self, story_id: int) -> StoryView | None:
         """One story, read from one snapshot."""

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from crawler.demo import DemoSites
+from storage.times import to_stored
 
 NEWSFOLD = str(Path(sys.executable).with_name("newsfold"))
 
@@ -193,15 +194,38 @@ def test_stories_command_lists_grouped_articles(crawled: tuple) -> None:
     sites, db, _ = crawled
     table = newsfold("stories", "--db", str(db), "--limit", "50", cwd=db.parent)
     assert table.returncode == 0, table.stderr
-    for fixture in sites.articles():
-        if fixture.on_topic:
-            assert sites.url(fixture.publisher, fixture.path) in table.stdout
     listed = newsfold(
         "stories", "--db", str(db), "--format", "json", "--limit", "50", cwd=db.parent
     )
     stories = [json.loads(line) for line in listed.stdout.splitlines()]
     assert len(stories) == len({f.story for f in sites.articles() if f.on_topic})
-    assert max(len(s["articles"]) for s in stories) == 2
+    assert max(s["articles"] for s in stories) == 2
+    for story in stories:
+        assert f"{story['story_id']:>6}  " in table.stdout and story["title"] in table.stdout
+        assert story["sightings"] >= story["articles"] >= 1 and story["outlets"] >= 1
+    # The story with most outlets is the one the fixtures syndicated most widely.
+    widest = max(stories, key=lambda s: s["outlets"])
+    groups: dict[str, list] = {}
+    for fixture in sites.articles():
+        if fixture.on_topic:
+            groups.setdefault(fixture.story, []).append(fixture)
+    biggest = max(groups.values(), key=lambda g: len({f.publisher for f in g}))
+    assert widest["outlets"] == len({f.publisher for f in biggest})
+    assert widest["first_published"] == min(to_stored(f.published) for f in biggest)
+    one_site = newsfold(
+        "stories",
+        "--db",
+        str(db),
+        "--site",
+        widest["first_site"],
+        "--search",
+        "million",
+        "--format",
+        "json",
+        cwd=db.parent,
+    )
+    found = [json.loads(line)["story_id"] for line in one_site.stdout.splitlines()]
+    assert widest["story_id"] in found and len(found) < len(stories)
 
 
 @pytest.mark.slow

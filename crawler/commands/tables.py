@@ -1,4 +1,4 @@
-"""Tables newsfold prints: a run's summary and the latest stories."""
+"""Tables newsfold prints: a run's summary."""
 
 from __future__ import annotations
 
@@ -44,23 +44,3 @@ def summary_table(counts: dict[str, dict[str, int]], title: str = "newsfold run"
     table.add_section()
     table.add_row("total", *(str(totals[key]) for _, key in SUMMARY_COLUMNS), style="bold")
     return table
-
-
-def print_stories(console: Console, stories: Sequence[StoryView]) -> None:
-    """Each story with its articles and where each article was seen."""
-    if not stories:
-        console.print("no stories stored yet")
-        return
-    for story in stories:
-        console.print(
-            f"[bold]story {story.id}[/bold]: {story.title}  "
-            f"[dim]{story.first_published} .. {story.last_published}[/dim]"
-        )
-        for article in story.articles:
-            copies = len(article["sightings"]) - 1
-            extra = f" (+{copies} cop{'y' if copies == 1 else 'ies'})" if copies else ""
-            console.print(f"  • {article['title']} — {article['site']}{extra}")
-            for seen in article["sightings"]:
-                console.print(
-                    f"      {seen['first_seen']}  {seen['site']}  {seen['url']}", style="dim"
-                )
