@@ -2,12 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
-from rich.console import Console
 from rich.table import Table
-
-from storage.base import StoryView
 
 SUMMARY_COLUMNS = (
     ("fetched", "fetched"),
