@@ -12,6 +12,7 @@ from pipelines.entities.events import Event, EventFinder
 from pipelines.entities.gazetteer import Found, Gazetteer
 
 TITLE, TEXT = "title", "text"
+SENTENCE_CHARS = 300  # of an event's sentence kept with the article
 
 
 @dataclass(frozen=True)
@@ -37,6 +38,29 @@ class Entities:
     def as_dict(self) -> dict[str, Any]:
         """The result as JSON-ready dicts and lists."""
         return asdict(self)
+
+    def stored(self) -> dict[str, Any]:
+        """What an article keeps: names and kinds, values, and each event's trigger in context."""
+        return {
+            "organisations": [
+                {"name": o.name, "kind": o.kind, "listed": o.listed, "mentions": o.mentions}
+                for o in self.organisations
+            ],
+            "amounts": [
+                {
+                    "kind": a.kind,
+                    "value": a.value,
+                    "currency": a.currency,
+                    "chip": a.chip,
+                    "text": a.text,
+                }
+                for a in self.amounts
+            ],
+            "events": [
+                {"type": e.type, "trigger": e.trigger, "sentence": e.sentence[:SENTENCE_CHARS]}
+                for e in self.events
+            ],
+        }
 
     def event_types(self) -> list[str]:
         """The kinds of event the article reports, in order of first report."""
