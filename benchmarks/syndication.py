@@ -1,17 +1,25 @@
 """A deterministic syndication set built from real article bodies, with gold copy clusters.
 
 Every Zyte AEB gold body is an original; each gets 0 to 4 copies that a wire or a partner site
-would publish (new headline, credit line, dropped/merged/added paragraph, teaser, edited words,
-different formatting, or several at once). The English SemEval-2022 texts supply distinct
-documents and hard negatives that must never fold: pairs of different stories carrying the same
-long house footer or the same standard intro, same-story rewrites and near-topic stories.
+would publish (new headline, credit line, dropped/merged/added/reordered paragraph, inserted
+lines, teaser, teaser with an edited opening, edited words, different formatting or punctuation,
+the partner's own house paragraph appended, or several at once). The English SemEval-2022 texts
+supply distinct documents and hard negatives that must never fold: pairs of different stories
+carrying the same long house footer or the same standard intro; groups of short briefs from one
+site ending in the same house paragraph, written as one paragraph or in lines (a few of those
+briefs with a real copy on a sister site); briefs from many sites ending in the same disclaimer;
+same-story rewrites and near-topic stories.
 
-``load_set(root, seed)`` reads the data; ``build_set(bodies, pairs, seed)`` is the pure part.
+Each source body (AEB page id, SemEval pair id) belongs to the ``dev`` or the ``held-out`` split
+by a fixed hash of its id, and each house text by its place in its list, so the held-out split
+shares no body and no house text with the other. ``load_set(root, seed, split)`` reads the data;
+``build_set(bodies, pairs, seed, split, extra)`` is the pure part.
 """
 
 from __future__ import annotations
 
 import csv
+import hashlib
 import json
 import random
 import re
@@ -19,6 +27,7 @@ from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from itertools import accumulate
 from pathlib import Path
 from types import MappingProxyType
 from urllib.parse import urlsplit
@@ -31,11 +40,32 @@ MIN_BODY_WORDS = 50
 NATURAL_COPY_CONTAINMENT = 0.3
 SAME_STORY_MAX = 1.5
 DIFFERENT_STORY_MIN = 3.5
-COPY_COUNT_WEIGHTS = (0.2, 0.25, 0.25, 0.15, 0.15)
-COPY_KINDS = tuple(
-    "headline credit paragraph-drop paragraph-merge paragraph-add teaser edits format mixed".split()
+COPY_COUNT_WEIGHTS = (0.1, 0.2, 0.25, 0.2, 0.25)
+# Copies made of an AEB original; "brief-copy" is a brief of a house group copied to a sister site.
+ORIGINAL_COPY_KINDS = tuple(
+    """headline credit paragraph-drop paragraph-merge paragraph-add teaser edits format mixed
+    teaser-edited inserted-lines reorder punctuation house-footer""".split()
 )
-NEGATIVE_KINDS = ("footer", "intro", "rewrite", "near-topic")
+COPY_KINDS = (*ORIGINAL_COPY_KINDS, "brief-copy")
+NEGATIVE_KINDS = (
+    "footer",
+    "intro",
+    "rewrite",
+    "near-topic",
+    "brief-footer",
+    "brief-lines",
+    "disclaimer",
+)
+SPLITS = ("dev", "held-out")
+# One source body in this many goes to the held-out split; so does one house text in this many.
+HELD_OUT_EVERY = 3
+# Shares of the unrelated texts made into briefs under a house paragraph, under the same house
+# text in lines, and under a disclaimer shared across sites; the rest go to footer/intro pairs.
+POOL_SHARES = (0.35, 0.2, 0.15)
+BRIEF_GROUP = (8, 14)
+DISCLAIMER_GROUP = (4, 7)
+# Briefs of a house group that a sister site (same template, its own name) republishes.
+BRIEF_COPY_SHARE = 0.2
 START = datetime(2024, 3, 4, 6, 0, tzinfo=UTC)
 SPAN_DAYS = 90
 
@@ -49,6 +79,26 @@ CITIES = ("WASHINGTON", "NEW YORK", "LONDON", "SAN FRANCISCO", "BRUSSELS", "TOKY
 TOWNS = ("Riverton", "Lakeside", "Millbrook", "Fairview", "Kingsport", "Ashford", "Harlow")
 OUTLETS = ("Herald", "Courier", "Gazette", "Tribune", "Ledger", "Observer", "Chronicle", "Post")
 PEOPLE = ("Dana Whitfield", "Ravi Menon", "Claire Dubois", "Tomasz Nowak", "Aiko Tanaka")
+MONTHS = ("Jan", "Feb", "March", "April", "May", "June", "July", "Aug", "Sept", "Oct", "Nov")
+OTHER_HEADLINES = (
+    "Chipmakers brace for another year of tight supply",
+    "Regulators open inquiry into cloud computing contracts",
+    "Start-up founders say funding rounds are taking longer",
+    "Why the battery industry is betting on sodium",
+    "Five things to watch at this week's developer conference",
+)
+INSERTED_LINES = (
+    "ADVERTISEMENT",
+    "Story continues below advertisement",
+    "Sign up for our daily newsletter",
+    "Read more: {headline}",
+    "RELATED: {headline}",
+)
+TEASER_ENDINGS = (
+    "Continue reading at {origin}",
+    "Read the full story at {origin}",
+    "... continue reading at {origin}",
+)
 # American spelling → British; copies flip one of these in either direction.
 SPELLING: Mapping[str, str] = MappingProxyType(
     dict(
@@ -120,6 +170,79 @@ HOUSE_INTROS = (
     "publications may run the story in full or in part, and each is responsible for its own "
     "headlines and edits. Questions about the partnership and its funding can be sent to the "
     "editors at {domain}, where the full list of members is published.",
+)
+# House paragraphs of one site, written as one paragraph: the kind a cleaner cannot tell from the
+# story by its lines alone. Templates at index 2, 5, ... belong to the held-out split.
+HOUSE_PARAGRAPHS = (
+    "Get the Morning Brief from {site} in your inbox. Every weekday at 6 a.m. our editors send the "
+    "five stories that matter most in technology, markets and policy, with the context you need "
+    "to understand them and links to our best analysis. It takes four minutes to read and it is "
+    "free. Sign up on {domain}/newsletters, and you can unsubscribe at any time with one click. "
+    "We will never sell your address or share it with advertisers; read our privacy notice to "
+    "see how we handle your data.",
+    "About us: {site} has covered the technology industry since 2009, with reporters in San "
+    "Francisco, New York, London and Singapore. We are owned by a non-profit trust, take no money "
+    "from the companies we report on and publish our full list of funders every year. Our "
+    "newsroom follows the editorial code printed on {domain}/standards, and every correction we "
+    "make is logged on the same page. Tips and documents can be sent securely through the "
+    "encrypted form on our contact page.",
+    "Disclaimer: Nothing published by {site} constitutes investment advice, a recommendation or "
+    "an offer to buy or sell any security, cryptocurrency or other financial product. Prices "
+    "quoted may be delayed and figures are taken from sources we believe to be reliable but have "
+    "not independently verified. Past performance is not a guide to future returns, and the value "
+    "of investments can fall as well as rise. Writers may own assets mentioned in their articles, "
+    "and any such holdings are disclosed under our conflicts policy. Always do your own research "
+    "and seek independent advice before making decisions with your money.",
+    "This story is free to read because readers like you support {site}. We do not run a "
+    "paywall, and we want to keep it that way, but reporting on the companies building "
+    "artificial intelligence takes time, lawyers and travel. If you can, give a monthly "
+    "contribution of any size on {domain}/support: it takes less than a minute and helps fund "
+    "the investigations other outlets will not pay for. Thank you to the more than forty thousand "
+    "readers who already chip in.",
+    "{site} uses automated tools to help transcribe interviews, translate sources and check "
+    "figures, but every story is reported, written and edited by people. No part of this article "
+    "was generated by a language model. When we use software to analyse data for a story we say "
+    "so in the text and publish our methods. Read the full policy on artificial intelligence in "
+    "our newsroom at {domain}/ai-policy, and write to the standards editor if you think we have "
+    "fallen short of it.",
+    "Join {site} at Future Forward, our annual conference for founders, engineers and investors, on "
+    "October 14 and 15 in San Francisco. Two days of interviews with the people shaping the "
+    "industry, workshops on building and deploying machine learning systems, and evening "
+    "receptions with our reporters. Early-bird passes are on sale until the end of the month, "
+    "with discounts for students, academics and non-profit staff. Register, see the speakers "
+    "announced so far and apply to exhibit at {domain}/events.",
+    "Listen to the podcast from {site}, where our reporters talk through the biggest technology story "
+    "of the week with the people at the centre of it. New episodes come out every Thursday "
+    "morning and run about half an hour. Subscribe on Apple Podcasts, Spotify or wherever you get "
+    "your podcasts, and leave us a review: it helps other listeners find the show. Transcripts of "
+    "every episode are published on {domain}/podcast within a day of release.",
+    "Copyright {site}. All rights reserved. Reproduction of this article in any form, whether in "
+    "print, on the web or in a newsletter, requires a licence from our syndication desk, which can "
+    "be contacted through {domain}/licensing. Short quotations of up to two hundred words are "
+    "permitted for the purposes of criticism or review, provided that {site} is credited and a "
+    "link to the original article is given. Photographs and graphics are owned by their "
+    "respective agencies and may not be reused without their permission.",
+)
+# Disclaimers many sites print word for word under their stories (no site named).
+SHARED_DISCLAIMERS = (
+    "The information provided in this article is for general informational purposes only and "
+    "should not be construed as financial, investment, legal or tax advice. Trading stocks, "
+    "options and digital assets involves a high degree of risk and may not be suitable for all "
+    "investors. You could lose some or all of the money you invest. The author and publisher "
+    "accept no liability for any loss or damage arising from reliance on the information in this "
+    "article. Consult a licensed financial adviser before acting on anything you read here.",
+    "This press release was distributed by a third-party newswire service and is published "
+    "unedited as supplied by the issuing company. The publisher has not verified the claims it "
+    "contains and does not endorse the products, services or forecasts it describes. "
+    "Forward-looking statements are subject to risks and uncertainties that could cause actual "
+    "results to differ materially. Questions about the release should be directed to the media "
+    "contact named by the issuing company, not to our editorial staff.",
+    "Some of the links in this article are affiliate links, which means the site may receive a "
+    "small commission if you make a purchase after clicking them, at no additional cost to you. "
+    "These commissions help fund independent journalism. Editorial decisions are made "
+    "separately from commercial partnerships, and no retailer or manufacturer reviewed this "
+    "article before it was published. Prices, discounts and stock levels change frequently and "
+    "were correct at the time of writing.",
 )
 ADDED_PARAGRAPHS = (
     "Editor's note: This article was first published by {origin} and is republished here with "
@@ -202,6 +325,35 @@ def load_story_pairs(root: Path) -> list[StoryPair]:
     ]
 
 
+def load_extra_texts(root: Path) -> list[tuple[str, str]]:
+    """English texts of human-labelled pairs whose other side is not English, with the pair id."""
+    csv.field_size_limit(1 << 28)
+    with (root / SEMEVAL_CSV).open(encoding="utf-8", newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    out = []
+    for row in rows:
+        if re.search(r"[a-z]", row["pair_id"]) or row["lang1"] == row["lang2"]:
+            continue
+        for lang, text in ((row["lang1"], row["text1"]), (row["lang2"], row["text2"])):
+            if lang == "en":
+                out.append((row["pair_id"], text))
+    return out
+
+
+def split_of(key: str) -> str:
+    """The split a source body belongs to, by a fixed hash of its id."""
+    number = int.from_bytes(hashlib.sha256(key.encode()).digest()[:4], "big")
+    return SPLITS[number % HELD_OUT_EVERY == 0]
+
+
+def templates_of(templates: Sequence[str], split: str | None) -> list[str]:
+    """The house texts of a split: every third one (from the third) is held out."""
+    if split is None:
+        return list(templates)
+    held_out = split == SPLITS[1]
+    return [t for i, t in enumerate(templates) if (i % HELD_OUT_EVERY == 2) == held_out]
+
+
 def missing_reason(root: Path) -> str | None:
     """Why the set cannot be built from ``root``, or None."""
     for path in (AEB_TRUTH, SEMEVAL_CSV):
@@ -210,24 +362,39 @@ def missing_reason(root: Path) -> str | None:
     return None
 
 
-def load_set(root: Path, seed: int = DEFAULT_SEED) -> SyndicationSet:
-    """Build the syndication set from the benchdata folder."""
-    return build_set(load_bodies(root), load_story_pairs(root), seed)
+def load_set(root: Path, seed: int = DEFAULT_SEED, split: str | None = None) -> SyndicationSet:
+    """Build the syndication set (one split of it, or all) from the benchdata folder."""
+    bodies, pairs, extra = load_bodies(root), load_story_pairs(root), load_extra_texts(root)
+    return build_set(bodies, pairs, seed, split, extra)
 
 
 # ---- the set
 
 
 def build_set(
-    bodies: Sequence[Body], pairs: Sequence[StoryPair], seed: int = DEFAULT_SEED
+    bodies: Sequence[Body],
+    pairs: Sequence[StoryPair],
+    seed: int = DEFAULT_SEED,
+    split: str | None = None,
+    extra: Sequence[tuple[str, str]] = (),
 ) -> SyndicationSet:
     """Originals with their copies, then distinct documents and hard negatives, in arrival order."""
-    rng = random.Random(seed)
+    if split is not None:
+        # Decided by the ids alone, before any text is read: the split never depends on results.
+        bodies = [b for b in bodies if split_of(b.id) == split]
+        pairs = [p for p in pairs if split_of(p.pair_id) == split]
+        extra = [(key, text) for key, text in extra if split_of(key) == split]
+    rng = random.Random(f"{seed}-{split}")
     out = SyndicationSet()
     usable = [b for b in bodies if len(_WORD.findall(b.text)) >= MIN_BODY_WORDS]
     for number, body in enumerate(usable):
-        _add_original(rng, out, number, body)
-    _add_negatives(rng, out, distinct_pairs(pairs, [b.text for b in usable]))
+        _add_original(rng, out, number, body, split)
+    known = [b.text for b in usable]
+    found = distinct_pairs(pairs, known)
+    known += [t for _, texts in found for t in texts]
+    loose = [StoryPair(f"x{key}", text, "", DIFFERENT_STORY_MIN) for key, text in extra]
+    found += [(pair, texts) for pair, texts in distinct_pairs(loose, known) if texts]
+    _add_negatives(rng, out, found, split)
     return out.sorted_by_arrival()
 
 
@@ -242,7 +409,7 @@ def distinct_pairs(
     for pair in sorted(pairs, key=lambda p: p.pair_id):
         texts = []
         for text in (pair.text1, pair.text2):
-            grams = _shingle_set(text)
+            grams = _shingle_set(text) if text.strip() else set()
             if grams and index.max_containment(grams) < NATURAL_COPY_CONTAINMENT:
                 index.add(grams)
                 texts.append(text.strip())
@@ -250,7 +417,9 @@ def distinct_pairs(
     return kept
 
 
-def _add_original(rng: random.Random, out: SyndicationSet, number: int, body: Body) -> None:
+def _add_original(
+    rng: random.Random, out: SyndicationSet, number: int, body: Body, split: str | None
+) -> None:
     """One original and its 0 to 4 copies."""
     label = f"b{number:03d}"
     paras = paragraphs(body.text)
@@ -260,9 +429,12 @@ def _add_original(rng: random.Random, out: SyndicationSet, number: int, body: Bo
     out.add(_doc(label, "\n\n".join(paras), title, body.url, published), label, "original")
     count = rng.choices(range(len(COPY_COUNT_WEIGHTS)), COPY_COUNT_WEIGHTS)[0]
     for index in range(count):
-        kind = rng.choice(COPY_KINDS)
+        kind = rng.choice(ORIGINAL_COPY_KINDS)
         site, domain = _site(rng)
         text = copy_text(rng, kind, paras, site, host)
+        if kind == "house-footer":
+            house = rng.choice(templates_of(HOUSE_PARAGRAPHS, split))
+            text += "\n\n" + house.format(site=site, domain=domain)
         new_title = (
             headline(rng, title, paras, site) if kind == "headline" or rng.random() < 0.5 else title
         )
@@ -273,7 +445,10 @@ def _add_original(rng: random.Random, out: SyndicationSet, number: int, body: Bo
 
 
 def _add_negatives(
-    rng: random.Random, out: SyndicationSet, pairs: list[tuple[StoryPair, list[str]]]
+    rng: random.Random,
+    out: SyndicationSet,
+    pairs: list[tuple[StoryPair, list[str]]],
+    split: str | None,
 ) -> None:
     """Rewrites and near-topic pairs as they are; unrelated texts grouped under a house text."""
     unrelated: list[str] = []
@@ -288,22 +463,40 @@ def _add_negatives(
             when = published + timedelta(minutes=rng.randint(0, 48 * 60))
             _add_extra(out, f"s{number:03d}-{index}", text, domain, when, kind, f"s{number:03d}")
     rng.shuffle(unrelated)
-    group_size = 2
-    for start in range(0, len(unrelated) - group_size + 1, group_size):
-        _add_house_group(rng, out, start // group_size, unrelated[start : start + group_size])
-    if len(unrelated) % group_size:
+    cuts = [int(len(unrelated) * share) for share in accumulate(POOL_SHARES)]
+    pools = [unrelated[a:b] for a, b in zip([0, *cuts], [*cuts, len(unrelated)], strict=True)]
+    for number, group in enumerate(_groups(rng, pools[0], BRIEF_GROUP)):
+        _add_brief_group(rng, out, f"f{number:03d}", group, split, in_lines=False)
+    for number, group in enumerate(_groups(rng, pools[1], BRIEF_GROUP)):
+        _add_brief_group(rng, out, f"l{number:03d}", group, split, in_lines=True)
+    for number, group in enumerate(_groups(rng, pools[2], DISCLAIMER_GROUP)):
+        _add_disclaimer_group(rng, out, f"d{number:03d}", group, split)
+    rest, group_size = pools[3], 2
+    for start in range(0, len(rest) - group_size + 1, group_size):
+        _add_house_group(rng, out, start // group_size, rest[start : start + group_size], split)
+    if len(rest) % group_size:
         _, domain = _site(rng)
         when = START + timedelta(minutes=rng.randrange(SPAN_DAYS * 24 * 60))
-        _add_extra(out, "u-last", unrelated[-1], domain, when, "distinct", "")
+        _add_extra(out, "u-last", rest[-1], domain, when, "distinct", "")
+
+
+def _groups(rng: random.Random, texts: list[str], sizes: tuple[int, int]) -> list[list[str]]:
+    """Consecutive groups of the texts, each of a size drawn from ``sizes`` (the last may be less)."""
+    out, start = [], 0
+    while start < len(texts):
+        size = rng.randint(*sizes)
+        out.append(texts[start : start + size])
+        start += size
+    return [group for group in out if len(group) >= 2]
 
 
 def _add_house_group(
-    rng: random.Random, out: SyndicationSet, number: int, texts: list[str]
+    rng: random.Random, out: SyndicationSet, number: int, texts: list[str], split: str | None
 ) -> None:
     """Different stories from one site, all carrying the same long footer (or intro)."""
     kind = "footer" if number % 2 == 0 else "intro"
     site, domain = _site(rng)
-    templates = HOUSE_FOOTERS if kind == "footer" else HOUSE_INTROS
+    templates = templates_of(HOUSE_FOOTERS if kind == "footer" else HOUSE_INTROS, split)
     house = rng.choice(templates).format(site=site, domain=domain)
     published = START + timedelta(minutes=rng.randrange(SPAN_DAYS * 24 * 60))
     for index, text in enumerate(texts):
@@ -313,6 +506,56 @@ def _add_house_group(
         # the headline is the story's own (SemEval texts open with it), never the house text
         title = first_words(story, 10)
         _add_extra(out, f"h{number:03d}-{index}", full, domain, when, kind, f"h{number:03d}", title)
+
+
+def _add_brief_group(
+    rng: random.Random,
+    out: SyndicationSet,
+    group: str,
+    texts: list[str],
+    split: str | None,
+    in_lines: bool,
+) -> None:
+    """Short briefs of one site over a month, all ending in its house paragraph (or its lines)."""
+    kind = "brief-lines" if in_lines else "brief-footer"
+    site, domain = _site(rng)
+    template = rng.choice(templates_of((*HOUSE_PARAGRAPHS, *HOUSE_FOOTERS), split))
+    house = template.format(site=site, domain=domain)
+    if in_lines:
+        house = "\n".join(s for s in _SENTENCE.split(house) if s.strip())
+    sister, sister_domain = _site(rng)
+    sister_house = template.format(site=sister, domain=sister_domain)
+    if in_lines:
+        sister_house = "\n".join(s for s in _SENTENCE.split(sister_house) if s.strip())
+    published = START + timedelta(minutes=rng.randrange(SPAN_DAYS * 24 * 60))
+    for index, text in enumerate(texts):
+        story = brief(text, rng.randint(40, 90))
+        when = published + timedelta(minutes=rng.randint(0, 30 * 24 * 60))
+        doc_id, title = f"{group}-{index}", first_words(story, 10)
+        _add_extra(out, doc_id, f"{story}\n\n{house}", domain, when, kind, group, title)
+        if rng.random() < BRIEF_COPY_SHARE:
+            # The sister site prints the same brief, lightly edited, above its own house text.
+            paras = rng.choice((credit_line, edit_words, lambda _r, p: p))(rng, [story])
+            copy = reformat(rng, paras) if rng.random() < 0.3 else "\n\n".join(paras)
+            later = when + timedelta(minutes=rng.randint(5, 24 * 60))
+            url = f"https://{sister_domain}/{later:%Y/%m/%d}/{slug(title)}"
+            text = f"{copy}\n\n{sister_house}"
+            out.add(_doc(f"{doc_id}-c", text, title, url, later), doc_id, "brief-copy")
+
+
+def _add_disclaimer_group(
+    rng: random.Random, out: SyndicationSet, group: str, texts: list[str], split: str | None
+) -> None:
+    """Different stories on different sites, each ending in the same word-for-word disclaimer."""
+    disclaimer = rng.choice(templates_of(SHARED_DISCLAIMERS, split))
+    published = START + timedelta(minutes=rng.randrange(SPAN_DAYS * 24 * 60))
+    for index, text in enumerate(texts):
+        _, domain = _site(rng)
+        story = brief(text, rng.randint(40, 90)) if rng.random() < 0.7 else text
+        when = published + timedelta(minutes=rng.randint(0, 14 * 24 * 60))
+        title = first_words(story, 10)
+        full = f"{story}\n\n{disclaimer}"
+        _add_extra(out, f"{group}-{index}", full, domain, when, "disclaimer", group, title)
 
 
 def _add_extra(
@@ -343,6 +586,10 @@ def copy_text(rng: random.Random, kind: str, paras: list[str], site: str, origin
     """The text of one copy of an original's paragraphs."""
     if kind == "teaser":
         return teaser(rng, paras, origin)
+    if kind == "teaser-edited":
+        return edited_teaser(rng, paras, origin)
+    if kind == "punctuation":
+        return punctuation(rng, "\n\n".join(paras))
     if kind == "format":
         return reformat(rng, paras)
     if kind == "mixed":
@@ -357,6 +604,9 @@ def copy_text(rng: random.Random, kind: str, paras: list[str], site: str, origin
         "paragraph-merge": merge_paragraphs,
         "paragraph-add": lambda r, p: add_paragraph(r, p, site, origin),
         "edits": edit_words,
+        "inserted-lines": insert_lines,
+        "reorder": reorder,
+        "house-footer": lambda _rng, p: p,
     }
     return "\n\n".join(steps[kind](rng, paras))
 
@@ -397,6 +647,58 @@ def teaser(rng: random.Random, paras: list[str], origin: str) -> str:
     """The first 1 to 3 paragraphs and a pointer to the full story."""
     keep = rng.randint(1, min(3, max(1, len(paras) - 1)))
     return "\n\n".join([*paras[:keep], f"Continue reading at {origin}"])
+
+
+def edited_teaser(rng: random.Random, paras: list[str], origin: str) -> str:
+    """The opening third or half, its first sentence edited, lines inserted, then a pointer."""
+    total = len(_WORD.findall(" ".join(paras)))
+    share, kept, out = rng.choice((1 / 3, 1 / 2)), 0, []
+    for para in paras[:-1] or paras:
+        out.append(para)
+        kept += len(_WORD.findall(para))
+        if kept >= share * total:
+            break
+    first, *rest = _SENTENCE.split(out[0], maxsplit=1)
+    first = typo(rng, first) or first
+    if rng.random() < 0.7:
+        month, day = rng.choice(MONTHS), rng.randint(1, 28)
+        first = f"{rng.choice(CITIES)}, {month} {day} ({rng.choice(AGENCIES)}) - {first}"
+    out[0] = " ".join([first, *rest])
+    if rng.random() < 0.6:
+        line = rng.choice(INSERTED_LINES[3:]).format(headline=rng.choice(OTHER_HEADLINES))
+        out.insert(1, line)
+    return "\n\n".join([*out, rng.choice(TEASER_ENDINGS).format(origin=origin)])
+
+
+def insert_lines(rng: random.Random, paras: list[str]) -> list[str]:
+    """One to three short lines a page template leaves inside the text (advert, related link)."""
+    out = list(paras)
+    for _ in range(rng.randint(1, 3)):
+        line = rng.choice(INSERTED_LINES).format(headline=rng.choice(OTHER_HEADLINES))
+        out.insert(rng.randint(1, len(out)), line)
+    return out
+
+
+def reorder(rng: random.Random, paras: list[str]) -> list[str]:
+    """Move one paragraph after the first somewhere else, as an editor reshuffling the story."""
+    if len(paras) < 3:
+        return list(paras)
+    out = list(paras)
+    moved = out.pop(rng.randrange(1, len(out)))
+    out.insert(rng.choice([i for i in range(1, len(out) + 1) if out[i - 1 : i] != [moved]]), moved)
+    return out
+
+
+def punctuation(rng: random.Random, text: str) -> str:
+    """Quotes, apostrophes, dashes, ellipses and spaces normalised another way, words unchanged."""
+    if rng.random() < 0.5:
+        text = re.sub(r'"(?=\w)', "\u201c", text).replace('"', "\u201d").replace("'", "\u2019")
+    else:
+        text = text.translate(_CURLY)
+    dash = rng.choice((" \u2013 ", " - ", "\u2014"))
+    text = re.sub(r"\s*(?:\u2014|--|\u2013)\s*", dash, text)
+    text = text.replace("...", "\u2026") if rng.random() < 0.5 else text.replace("\u2026", "...")
+    return re.sub(r"(?<=\d) (?=[A-Za-z%])", "\u00a0", text)
 
 
 def edit_words(rng: random.Random, paras: list[str]) -> list[str]:

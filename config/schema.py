@@ -187,7 +187,7 @@ class FoldConfig(_Section):
     copy_jaccard: float = Field(0.5, gt=0, le=1)
     copy_containment: float = Field(0.8, gt=0, le=1)
     min_words: int = Field(20, ge=1)
-    story_threshold: float = Field(0.25, gt=0, le=1)
+    story_threshold: float = Field(0.21, gt=0, le=1)
     story_window_days: float = Field(7, gt=0, le=365)
 
     @field_validator("bands")

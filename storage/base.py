@@ -140,6 +140,10 @@ class FoldIndex(abc.ABC):
         """The text of an article's elected original."""
 
     @abc.abstractmethod
+    def paragraph_frequencies(self, keys: Sequence[int]) -> dict[int, int]:
+        """How many stored articles carry each paragraph key (keys in none left out)."""
+
+    @abc.abstractmethod
     def story_candidates(
         self, terms: Sequence[str], since: str, until: str, limit: int
     ) -> list[Candidate]:

@@ -122,6 +122,13 @@ class SQLFoldIndex(FoldIndex):
         row = self.db.fetchone("SELECT text FROM articles WHERE id = ?", (article_id,))
         return str(row["text"]) if row else ""
 
+    def paragraph_frequencies(self, keys: Sequence[int]) -> dict[int, int]:
+        if not keys:
+            return {}
+        match, args = self.db.any_of("key", keys)
+        rows = self.db.fetchall(f"SELECT key, df FROM paragraph_df WHERE {match}", args)
+        return {int(row["key"]): int(row["df"]) for row in rows}
+
     def story_candidates(
         self, terms: Sequence[str], since: str, until: str, limit: int
     ) -> list[Candidate]:
@@ -167,8 +174,8 @@ class SQLFoldIndex(FoldIndex):
             "INSERT INTO articles (url, original_doc, site, title, authors, published, modified, "
             "fetched, language, description, tags, image, text, relevance, relevance_terms, "
             "removals, notes, content_hash, minhash, shingle_count, word_count, terms, story_id, "
-            "time_key, updated, change_seq, entities) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, "
-            "?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "time_key, updated, change_seq, entities, paragraph_keys) VALUES (?, ?, ?, ?, ?, ?, ?, "
+            "?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (
                 record.url,
                 sighting.doc_id,
@@ -197,10 +204,12 @@ class SQLFoldIndex(FoldIndex):
                 self.now,
                 self._change_number(),
                 json.dumps(record.entities),
+                json.dumps(list(fingerprint.paragraph_keys)),
             ),
         )
         self.db.execute("UPDATE counters SET value = value + 1 WHERE name = 'articles'")
         self._index_entities(article_id, record.entities)
+        self._count_paragraphs(fingerprint.paragraph_keys, 1)
         self._insert_sighting(article_id, sighting)
         self._insert_bands(article_id, fingerprint.index_keys)
         if postings:
@@ -218,6 +227,25 @@ class SQLFoldIndex(FoldIndex):
                 [v for term in terms for v in (term, 1)],
             )
         return article_id
+
+    def _count_paragraphs(self, keys: Sequence[int], step: int) -> None:
+        """Count an article's paragraph keys in (1) or out (-1) of ``paragraph_df``."""
+        if not keys:
+            return
+        if step > 0:
+            self.db.execute(
+                f"INSERT INTO paragraph_df (key, df) VALUES {values(2, len(keys))} "
+                "ON CONFLICT (key) DO UPDATE SET df = paragraph_df.df + 1",
+                [v for key in keys for v in (key, 1)],
+            )
+        else:
+            match, args = self.db.any_of("key", keys)
+            self.db.execute(f"UPDATE paragraph_df SET df = df - 1 WHERE {match}", args)
+
+    def _paragraph_keys(self, article_id: int) -> list[int]:
+        """The paragraph keys an article is counted under."""
+        value = self.db.scalar("SELECT paragraph_keys FROM articles WHERE id = ?", (article_id,))
+        return list(json.loads(value)) if value else []
 
     def add_sighting(self, article_id: int, sighting: Sighting, band_keys: Sequence[int]) -> None:
         self._insert_sighting(article_id, sighting)
@@ -273,12 +301,15 @@ class SQLFoldIndex(FoldIndex):
         self._changed(article_id)
 
     def elect(self, article_id: int, record: ArticleRecord, fingerprint: Any, doc_id: str) -> None:
+        # The article is counted under its original's paragraphs: a copy may print other ones.
+        self._count_paragraphs(self._paragraph_keys(article_id), -1)
+        self._count_paragraphs(fingerprint.paragraph_keys, 1)
         self.db.execute(
             "UPDATE articles SET url = ?, original_doc = ?, site = ?, title = ?, authors = ?, "
             "published = ?, modified = ?, language = ?, description = ?, tags = ?, image = ?, "
             "text = ?, relevance = ?, relevance_terms = ?, removals = ?, notes = ?, "
-            "content_hash = ?, minhash = ?, shingle_count = ?, word_count = ?, entities = ? "
-            "WHERE id = ?",
+            "content_hash = ?, minhash = ?, shingle_count = ?, word_count = ?, entities = ?, "
+            "paragraph_keys = ? WHERE id = ?",
             (
                 record.url,
                 doc_id,
@@ -301,6 +332,7 @@ class SQLFoldIndex(FoldIndex):
                 fingerprint.shingle_count,
                 fingerprint.word_count,
                 json.dumps(record.entities),
+                json.dumps(list(fingerprint.paragraph_keys)),
                 article_id,
             ),
         )
@@ -388,6 +420,7 @@ class SQLFoldIndex(FoldIndex):
             )
             self.db.execute("DELETE FROM lsh_bands WHERE article_id = ?", (other,))
             self._forget_terms(other)
+            self._count_paragraphs(self._paragraph_keys(other), -1)
             self.db.execute("DELETE FROM articles WHERE id = ?", (other,))
         self.db.execute(
             "UPDATE counters SET value = value - ? WHERE name = 'articles'", (len(others),)

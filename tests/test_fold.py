@@ -421,7 +421,7 @@ def test_stored_texts_are_tokenised_once_per_content_hash(
     first = fold(store, folder, "teaser-1", opening + " Continue reading at helix.example")
     assert first.kind == "copy" and first.article_id == full.article_id
     stored_hash = store.db.scalar("SELECT content_hash FROM articles")
-    assert folder.stored_words == {stored_hash: words(BODY)}
+    assert {h: w for h, (_, w) in folder.stored_words.items()} == {stored_hash: words(BODY)}
     # the cached words serve the next check: the stored text is not read again
     store.db.execute("UPDATE articles SET text = ''")
     second = fold(store, folder, "teaser-2", opening + " Read the full story on helix.example")
@@ -429,4 +429,4 @@ def test_stored_texts_are_tokenised_once_per_content_hash(
     # another text under the article (an earlier sighting elected) has another hash: read anew
     store.db.execute("UPDATE articles SET text = ?, content_hash = 'other'", (BODY + " Updated.",))
     fold(store, folder, "teaser-3", opening + " More at helix.example")
-    assert folder.stored_words["other"] == words(BODY + " Updated.")
+    assert folder.stored_words["other"][1] == words(BODY + " Updated.")

@@ -98,6 +98,11 @@ class Fingerprint:
     band_keys: tuple[int, ...]
     terms: dict[str, float] = field(default_factory=dict)
     lead_keys: tuple[int, ...] = ()
+    # Keys of its first and last paragraphs, counted in the store to tell house text (see house.py).
+    paragraph_keys: tuple[int, ...] = ()
+    # Lead keys of its opening without a wire credit or inserted short lines: looked up, never
+    # stored, so a teaser whose opening was edited still meets its full text.
+    bare_lead_keys: tuple[int, ...] = ()
 
     @property
     def index_keys(self) -> tuple[int, ...]:
@@ -131,8 +136,11 @@ class Fingerprinter:
 
     def fingerprint(self, text: str, title: str = "") -> Fingerprint:
         """Fingerprint a text (and its title, for salient terms)."""
+        from pipelines.folding.house import edge_keys, paragraphs
+
         size = self.config.shingle_size
-        tokens = words(text)
+        paras = paragraphs(text)  # the words of each line: the text's words, in its lines
+        tokens = [token for para in paras for token in para]
         grams = shingle_list(tokens, size)
         permuted = self.permuted(grams)
         values = permuted.min(axis=0) if grams else self._empty
@@ -144,6 +152,8 @@ class Fingerprinter:
             hashvalues=values.tobytes(),
             band_keys=band_keys(values, self.rows),
             terms=salient_terms(text, title, tokens=tokens),
+            paragraph_keys=edge_keys(paras),
+            bare_lead_keys=self._bare_lead_keys(text, paras, len(tokens)),
         )
 
     def permuted(self, grams: list[bytes]) -> np.ndarray:
@@ -161,6 +171,17 @@ class Fingerprinter:
         # The opening's shingles are the text's first ones (all of them for a text too short).
         first = max(1, min(len(tokens), LEAD_WORDS) - self.config.shingle_size + 1)
         values = permuted[:first, : self._lead_perm].min(axis=0)
+        return band_keys(values, LEAD_ROWS, LEAD_BAND_OFFSET)
+
+    def _bare_lead_keys(self, text: str, paras: list[list[str]], count: int) -> tuple[int, ...]:
+        """Lead keys of the opening without its credit and inserted lines, when it has them."""
+        from pipelines.folding.house import bare_opening
+
+        bare = bare_opening(text, paras, LEAD_WORDS) if count >= self.config.min_words else None
+        if not bare:
+            return ()
+        grams = shingle_list(bare, self.config.shingle_size)
+        values = self.permuted(grams)[:, : self._lead_perm].min(axis=0)
         return band_keys(values, LEAD_ROWS, LEAD_BAND_OFFSET)
 
 

@@ -21,7 +21,13 @@ from pipelines.folding.features import (
     gram_set,
     jaccard,
     lead_contained,
-    words,
+)
+from pipelines.folding.house import (
+    HOUSE_DF,
+    distinct_stories,
+    edge_keys,
+    opening_share,
+    paragraphs,
 )
 from storage.base import ArticleRecord, Candidate, FoldIndex, Sighting
 from storage.times import shift
@@ -36,7 +42,14 @@ STORY_INDEX_TERMS = 2 * STORY_QUERY_TERMS
 BORDERLINE = 0.1
 # Articles sharing an opening with a text that matched nothing else, read to check for a teaser.
 TEASER_CANDIDATES = 5
+# A shorter text whose estimated containment in a band candidate reaches this is checked as a
+# teaser of it (an edited opening can hide it from the opening's own bands).
+TEASER_CONTAINMENT = 0.5
 CANDIDATE_LIMIT = 50
+# Texts up to this long are checked for house text before they fold: a shared footer or
+# disclaimer (at most ~250 words, or a few paragraphs the store knows) cannot make longer ones
+# look alike.
+HOUSE_CHECK_WORDS = 1000
 # Stored articles' words kept per process (~50 KB each): ~10 MB.
 WORDS_KEPT = 200
 # Articles sharing the most salient terms, scored for the story decision (each costs a cosine).
@@ -62,9 +75,14 @@ class Text:
         self.shingle_size = shingle_size
 
     @cached_property
+    def paragraphs(self) -> list[list[str]]:
+        """Its lines as normalised words."""
+        return paragraphs(self.text)
+
+    @cached_property
     def words(self) -> list[str]:
         """Its normalised words."""
-        return words(self.text)
+        return [w for p in self.paragraphs for w in p]
 
     @cached_property
     def grams(self) -> set[tuple[str, ...]]:
@@ -77,9 +95,9 @@ class Folder:
 
     def __init__(self, config: FoldConfig) -> None:
         self.config = config
-        # Stored articles' words by content hash, for the checks that read texts: in a crawl the
-        # same few articles that open alike are read again and again.
-        self.stored_words: dict[str, list[str]] = {}
+        # Stored articles' paragraphs and words by content hash, for the checks that read texts:
+        # in a crawl the same few articles that open alike are read again and again.
+        self.stored_words: dict[str, tuple[list[list[str]], list[str]]] = {}
 
     @cached_property
     def fingerprinter(self) -> Fingerprinter:
@@ -152,7 +170,8 @@ class Folder:
         if fp.word_count < self.config.min_words:
             return []
         signature = fp.signature()
-        found: list[tuple[float, Candidate | int]] = []
+        found: list[tuple[float, Candidate]] = []
+        near: list[Candidate] = []
         for cand in index.lsh_candidates(fp.band_keys, CANDIDATE_LIMIT):
             sim = jaccard(signature, np.frombuffer(cand.hashvalues, dtype=np.uint32))
             cont = containment(sim, fp.shingle_count, cand.shingle_count)
@@ -164,15 +183,54 @@ class Folder:
                 exact_j, exact_c = self._exact_overlap(index, cand, text)
                 if exact_j >= self.config.copy_jaccard or exact_c >= self.config.copy_containment:
                     found.append((max(exact_j, exact_c), cand))
-        if not found and fp.lead_keys:
+            elif (
+                cont >= TEASER_CONTAINMENT
+                and fp.shingle_count < cand.shingle_count
+                and len(near) < TEASER_CANDIDATES
+            ):
+                near.append(cand)
+        lead_keys = (*fp.lead_keys, *fp.bare_lead_keys)
+        if not found and (lead_keys or near):
             # A teaser and its full text share too few shingles for the bands to meet, but
             # they open alike; the exact check on the texts keeps shared intros apart.
-            for cand in index.lsh_candidates(fp.lead_keys, TEASER_CANDIDATES):
+            seen = {c.article_id for c in near}
+            lead = index.lsh_candidates(lead_keys, TEASER_CANDIDATES) if lead_keys else []
+            for cand in [*near, *(c for c in lead if c.article_id not in seen)]:
                 share = self._teaser_share(index, cand, text)
                 if share >= self.config.copy_containment:
                     found.append((share, cand))
+        found = self._without_house_matches(index, fp, text, found)
         found.sort(key=lambda pair: -pair[0])
-        return found
+        return list(found)
+
+    def _without_house_matches(
+        self,
+        index: FoldIndex,
+        fp: Fingerprint,
+        text: Text,
+        found: list[tuple[float, Candidate]],
+    ) -> list[tuple[float, Candidate]]:
+        """The matches left once shared house text stops counting as evidence of a copy."""
+        size = self.config.shingle_size
+        short = [
+            (score, cand)
+            for score, cand in found
+            if min(fp.word_count, cand.shingle_count + size - 1) <= HOUSE_CHECK_WORDS
+        ]
+        if not short:
+            return found
+        stored = {cand.article_id: self._stored(index, cand)[0] for _, cand in short}
+        keys = set(fp.paragraph_keys)
+        for paras in stored.values():
+            keys.update(edge_keys(paras))
+        df = index.paragraph_frequencies(sorted(keys))
+        house = {key for key, n in df.items() if n >= HOUSE_DF}
+        return [
+            (score, cand)
+            for score, cand in found
+            if cand.article_id not in stored
+            or not distinct_stories(text.paragraphs, stored[cand.article_id], house)
+        ]
 
     def _exact_overlap(self, index: FoldIndex, cand: Candidate, text: Text) -> tuple[float, float]:
         """Exact Jaccard of two texts' shingle sets, and the share of the smaller in the larger."""
@@ -185,22 +243,33 @@ class Folder:
 
     def _teaser_share(self, index: FoldIndex, cand: Candidate, text: Text) -> float:
         """How much of the shorter of two texts repeats the opening of the longer."""
-        other = self._words_of(index, cand)
-        short, long = sorted((text.words, other), key=len)
+        other_paras, other = self._stored(index, cand)
+        if len(text.words) <= len(other):
+            short, short_paras, long = text.words, text.paragraphs, other
+        else:
+            short, short_paras, long = other, other_paras, text.words
         if len(short) < self.config.min_words:
             return 0.0
         grams = text.grams if short is text.words else None  # the text's own, made once
-        return lead_contained(short, long, self.config.shingle_size, grams)
+        share = lead_contained(short, long, self.config.shingle_size, grams)
+        if share >= self.config.copy_containment:
+            return share
+        # An edited opening (a credit, a typo) or inserted lines break every shingle spanning
+        # them; aligned word by word, they cost only their own words.
+        return max(share, opening_share(short_paras, long))
 
     def _words_of(self, index: FoldIndex, cand: Candidate) -> list[str]:
         """A stored article's words, read once per process for each content hash."""
+        return self._stored(index, cand)[1]
+
+    def _stored(self, index: FoldIndex, cand: Candidate) -> tuple[list[list[str]], list[str]]:
+        """A stored article's paragraphs and words, read once per process for each content hash."""
         found = self.stored_words.get(cand.content_hash)
         if found is None:
             if len(self.stored_words) >= WORDS_KEPT:
                 self.stored_words.clear()
-            found = self.stored_words[cand.content_hash] = words(
-                index.article_text(cand.article_id)
-            )
+            paras = paragraphs(index.article_text(cand.article_id))
+            found = self.stored_words[cand.content_hash] = (paras, [w for p in paras for w in p])
         return found
 
     def _add_copy(
