@@ -68,7 +68,7 @@ def day_chart(items: Sequence[tuple[str, str]], label: str, series: Sequence[str
     every = max(1, math.ceil(len(slots) / 12))  # at most a dozen day labels
     for i, day in enumerate(slots):
         x = left + i * slot_w + (slot_w - bar_w) / 2
-        base = top_pad + plot_h
+        base = float(top_pad + plot_h)
         for name in order:
             count = counts.get((day, name), 0)
             if not count:
@@ -109,7 +109,7 @@ def timeline(events: Sequence[dict[str, Any]]) -> str:
     if end - start < timedelta(hours=2):  # a lone sighting still gets a readable axis
         start, end = start - timedelta(hours=1), end + timedelta(hours=1)
     span = (end - start).total_seconds()
-    width, left, right, head, row = 760, 200, 30, 34, 28
+    width, left, right, head, row = 760, 200, 45, 34, 28
     height = head + row * len(events) + 10
     plot_w = width - left - right
     out = [
@@ -195,7 +195,7 @@ def copy_graph(events: Sequence[dict[str, Any]]) -> str:
             f'<g class="node role-{event["role"]}" data-role="{event["role"]}" '
             f'data-index="{node["index"]}">{_shape(event["role"], x, y, 9)}'
             f'<text class="label" {side} y="{y + 4:.1f}">'
-            f"{esc(_clip(event['site'], 30))}</text>"
+            f"{esc(_clip(event['site'], 26))}</text>"
             f"<title>{esc(event['site'])}: {esc(_role_text(event))}\n{esc(event['title'])}</title>"
             "</g>"
         )
