@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import ipaddress
 import re
-from typing import Annotated, Literal
+import tomllib
+from pathlib import Path
+from typing import Annotated, Literal, get_args
 
 from pydantic import (
     AfterValidator,
@@ -12,6 +14,7 @@ from pydantic import (
     ConfigDict,
     Field,
     HttpUrl,
+    ValidationError,
     ValidationInfo,
     field_validator,
 )
@@ -203,6 +206,75 @@ class HealthConfig(_Section):
     quiet_hours: float = Field(72, ge=0, le=87_600)
 
 
+# The kinds of organisation a gazetteer lists (pipelines/entities/organisations.toml).
+OrganisationKind = Literal[
+    "lab", "bigtech", "chips", "cloud", "startup", "tech", "investor", "regulator"
+]
+ORGANISATION_KINDS: tuple[str, ...] = get_args(OrganisationKind)
+
+
+def _check_words(words: list[str]) -> list[str]:
+    """Non-empty names and context words, stripped."""
+    stripped = [word.strip() for word in words]
+    if not all(stripped):
+        raise ValueError("empty name")
+    return stripped
+
+
+class OrganisationEntry(_Section):
+    """One organisation of a gazetteer: its canonical name, kind and other names."""
+
+    name: str = Field(min_length=1)
+    kind: OrganisationKind
+    aliases: Annotated[list[str], AfterValidator(_check_words)] = Field(default_factory=list)
+    # words right after (not_before) or right before (not_after) a name that mean something else
+    not_before: Annotated[list[str], AfterValidator(_check_words)] = Field(default_factory=list)
+    not_after: Annotated[list[str], AfterValidator(_check_words)] = Field(default_factory=list)
+
+
+class GazetteerFile(_Section):
+    """A gazetteer file: a list of organisations."""
+
+    organisations: list[OrganisationEntry]
+
+
+def read_gazetteer(path: Path) -> GazetteerFile:
+    """A gazetteer file, read and checked; ValueError saying what is wrong and where."""
+    try:
+        with path.open("rb") as fh:
+            data = tomllib.load(fh)
+    except FileNotFoundError:
+        raise ValueError(f"gazetteer file {path} not found") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ValueError(f"gazetteer file {path} is not valid TOML: {exc}") from None
+    except OSError as exc:
+        raise ValueError(f"cannot read gazetteer file {path}: {exc.strerror}") from None
+    try:
+        return GazetteerFile.model_validate(data)
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in error['loc'])}: {error['msg']}" for error in exc.errors()
+        )
+        raise ValueError(f"gazetteer file {path}: {problems}") from None
+
+
+def _check_gazetteer(path: Path | None) -> Path | None:
+    """A readable gazetteer file whose every entry is valid."""
+    if path is not None:
+        read_gazetteer(path)
+    return path
+
+
+class EntitiesConfig(_Section):
+    """Organisations, amounts and events found in each article."""
+
+    # false: articles are stored without them (a few ms of CPU an article saved)
+    enabled: bool = True
+    # a TOML file of organisations added to the packaged gazetteer (relative to the current
+    # folder); an entry named like a packaged one replaces it
+    gazetteer: Annotated[Path | None, AfterValidator(_check_gazetteer)] = None
+
+
 def _check_cron(expr: str) -> str:
     """A crontab expression APScheduler accepts, or "off"."""
     expr = " ".join(expr.split())
@@ -238,6 +310,7 @@ class NewsfoldConfig(_Section):
     crawl: CrawlConfig
     clean: CleanConfig = CleanConfig()
     relevance: RelevanceConfig = RelevanceConfig()
+    entities: EntitiesConfig = EntitiesConfig()
     fold: FoldConfig = FoldConfig()
     schedule: ScheduleConfig = ScheduleConfig()
     health: HealthConfig = HealthConfig()

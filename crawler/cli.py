@@ -88,6 +88,7 @@ def build_parser() -> argparse.ArgumentParser:
     stories.add_argument(
         "--search", metavar="QUERY", help="only stories with an article matching QUERY"
     )
+    _entity_options(stories, "stories")
     stories.add_argument("--limit", type=int, default=20)
     stories.add_argument("--format", choices=("table", "json"), default="table")
 
@@ -105,6 +106,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--since", type=iso_date, help="only articles published on or after this ISO date"
     )
     search.add_argument("--site", help="only articles seen on this site (host name)")
+    _entity_options(search, "articles")
     search.add_argument("--limit", type=int, default=20)
     search.add_argument("--format", choices=("table", "json"), default="table")
 
@@ -216,6 +218,14 @@ def _service_commands(sub: Any) -> None:
     )
     sources.add_argument("--name", help="with add: the source name (default: from the host)")
     sources.add_argument("--group", default="default", help="with add: the schedule group")
+
+
+def _entity_options(parser: argparse.ArgumentParser, what: str) -> None:
+    """--org and --event: filters on what articles name and report."""
+    parser.add_argument("--org", help=f"only {what} naming this organisation (any alias)")
+    parser.add_argument(
+        "--event", help=f"only {what} reporting this kind of event (funding, acquisition, ...)"
+    )
 
 
 def _store_options(parser: argparse.ArgumentParser) -> None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from scrapy.exceptions import DropItem
 
@@ -35,6 +35,7 @@ class ArticleItem:
     relevance_terms: list[str] = field(default_factory=list)
     fingerprint: Fingerprint | None = None  # None when off topic or empty: never folded
     line_keys: list[str] = field(default_factory=list)  # for the site learner
+    entities: dict[str, Any] = field(default_factory=dict)  # organisations, amounts, events
     result: FoldResult | None = None
     lost: bool = False  # folded into a batch the store refused: not stored, not to be marked seen
 

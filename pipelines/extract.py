@@ -120,7 +120,7 @@ class ExtractPipeline:
             raise ExtractFailed(f"extract: {exc}") from None
         item.page, item.removals, item.line_keys = done.page, done.removals, done.line_keys
         item.relevance, item.relevance_terms = done.relevance.score, done.relevance.terms
-        item.fingerprint = done.fingerprint
+        item.fingerprint, item.entities = done.fingerprint, done.entities
         if item.page.notes:
             stats.inc_value("extract/repaired")
             logger.info("%s: %s", item.url, "; ".join(item.page.notes))

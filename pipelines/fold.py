@@ -51,6 +51,7 @@ class FoldPipeline:
             relevance_terms=item.relevance_terms,
             feed_title=item.feed_title,
             feed_published=item.feed_published,
+            entities=item.entities,
         )
         try:
             result = self.context.batcher.fold(self.folder, record, sighting, item.fingerprint)

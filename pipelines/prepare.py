@@ -1,12 +1,15 @@
-"""The work on one page that needs only the page: extract, clean, score and fingerprint it."""
+"""The work on one page that needs only the page: extract, clean, score, fingerprint it and read
+its organisations, amounts and events."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any
 
 from config.schema import NewsfoldConfig
 from pipelines.cleaning.boilerplate import KnownTemplate, SiteLearner, site_key
 from pipelines.cleaning.cleaner import Cleaner
+from pipelines.entities.extractor import EntityExtractor
 from pipelines.extraction.extractor import Extractor, Page
 from pipelines.extraction.lines import text_lines
 from pipelines.extraction.xpath_guard import GuardStatus
@@ -24,6 +27,7 @@ class Prepared:
     relevance: Relevance
     fingerprint: Fingerprint | None  # None when off topic or empty: it will not be folded
     line_keys: list[str]  # the page's line hashes, for the site learner
+    entities: dict[str, Any] = field(default_factory=dict)  # of an on-topic page
 
 
 class Preparer:
@@ -36,6 +40,8 @@ class Preparer:
         self.keys = SiteLearner().line_keys
         self.scorer = RelevanceScorer(config.relevance)
         self.fingerprinter = Fingerprinter(config.fold)
+        wanted = config.entities.enabled
+        self.entities = EntityExtractor.from_config(config.entities) if wanted else None
 
     def prepare(
         self,
@@ -51,10 +57,13 @@ class Preparer:
         cleaned = self.cleaner.clean(lines, page.authors, page.title, site_key(url), template)
         page.text, page.lines = cleaned.text, []
         relevance = self.scorer.score(page.title, page.text)
-        fingerprint = None
+        fingerprint, entities = None, {}
         if page.text.strip() and self.scorer.on_topic(relevance):
             fingerprint = self.fingerprinter.fingerprint(page.text, page.title)
-        return Prepared(page, page.removals + cleaned.removals, relevance, fingerprint, keys)
+            if self.entities is not None:
+                entities = self.entities.extract(page.title, page.text).stored()
+        removals = page.removals + cleaned.removals
+        return Prepared(page, removals, relevance, fingerprint, keys, entities)
 
 
 _worker: Preparer | None = None

@@ -58,6 +58,8 @@ class ArticleRecord:
     relevance_terms: list[str] = field(default_factory=list)
     removals: list[dict[str, str]] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)  # what extraction repaired in the page
+    # organisations, amounts and events (pipelines.entities: Entities.stored())
+    entities: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass
@@ -358,9 +360,12 @@ class Storage(abc.ABC):
         site: str | None = None,
         query: str | None = None,
         limit: int = 20,
+        org: str | None = None,
+        event: str | None = None,
     ) -> list[dict[str, Any]]:
-        """The latest stories, one summary row each (first publication, outlets, articles), of
-        those seen on ``site`` and with an article matching ``query`` when given."""
+        """The latest stories, one summary row each (first publication, outlets, articles,
+        organisations, events), of those seen on ``site``, with an article matching ``query``,
+        naming ``org`` or reporting ``event`` when given."""
 
     @abc.abstractmethod
     def story(self, story_id: int) -> StoryView | None:
@@ -368,10 +373,17 @@ class Storage(abc.ABC):
 
     @abc.abstractmethod
     def search(
-        self, query: str, since: str | None = None, site: str | None = None, limit: int = 20
+        self,
+        query: str,
+        since: str | None = None,
+        site: str | None = None,
+        limit: int = 20,
+        org: str | None = None,
+        event: str | None = None,
     ) -> list[dict[str, Any]]:
         """Articles whose title or text match ``query``, best first, each with a snippet, its
-        story and its first publisher (the elected original's site and time)."""
+        story and its first publisher (the elected original's site and time); of those naming
+        the organisation ``org`` and reporting an ``event`` type when given."""
 
     @abc.abstractmethod
     def doc_assignments(self) -> Iterator[tuple[str, int, str, int | None]]:

@@ -410,9 +410,18 @@ class SQLStorage(Storage):
         site: str | None = None,
         query: str | None = None,
         limit: int = 20,
+        org: str | None = None,
+        event: str | None = None,
     ) -> list[dict[str, Any]]:
         """The stories last published most recently, as the stories export writes them."""
         where, params = ["last_published >= ?"], [since or ""]
+        for kind, name in (("organisation", org), ("event", event)):
+            if name:
+                where.append(
+                    "id IN (SELECT a.story_id FROM article_entities e JOIN articles a "
+                    "ON a.id = e.article_id WHERE e.kind = ? AND e.name = ?)"
+                )
+                params += [kind, name]
         if site:
             where.append(
                 "EXISTS (SELECT 1 FROM articles a JOIN sightings g ON g.article_id = a.id "
@@ -464,11 +473,24 @@ class SQLStorage(Storage):
         )
 
     def search(
-        self, query: str, since: str | None = None, site: str | None = None, limit: int = 20
+        self,
+        query: str,
+        since: str | None = None,
+        site: str | None = None,
+        limit: int = 20,
+        org: str | None = None,
+        event: str | None = None,
     ) -> list[dict[str, Any]]:
         """Matching articles, best first, from the backend's full-text index."""
         found = self.full_text(query)
         where, params = [found.condition], [*found.select_params, *found.where_params]
+        for kind, name in (("organisation", org), ("event", event)):
+            if name:
+                where.append(
+                    "EXISTS (SELECT 1 FROM article_entities e WHERE e.article_id = a.id "
+                    "AND e.kind = ? AND e.name = ?)"
+                )
+                params += [kind, name]
         if since:
             where.append("COALESCE(a.published, a.fetched) >= ?")
             params.append(since)

@@ -16,7 +16,7 @@ from storage.database import Database, Row
 ARTICLE_COLUMNS = (
     "id, url, original_doc, site, title, authors, published, modified, fetched, language, "
     "description, tags, image, text, relevance, relevance_terms, removals, notes, story_id, "
-    "merged_ids, change_seq"
+    "merged_ids, change_seq, entities"
 )
 SIGHTING_COLUMNS = "s.id, s.article_id, s.doc_id, s.url, s.site, s.title, s.published, s.first_seen"
 
@@ -105,7 +105,13 @@ def article_row(row: Row, sightings: list[Row]) -> dict[str, Any]:
             for s in ordered
         ],
         "merged_ids": json.loads(row["merged_ids"]),
+        **article_entities(json.loads(row["entities"])),
     }
+
+
+def article_entities(entities: dict[str, Any]) -> dict[str, list[dict[str, Any]]]:
+    """An article's organisations, amounts and events as the export writes them."""
+    return {key: entities.get(key, []) for key in ("organisations", "amounts", "events")}
 
 
 def story_rows(db: Database, after: int, batch_size: int) -> Iterator[tuple[int, dict[str, Any]]]:
@@ -131,11 +137,32 @@ def stories_of(db: Database, ids: Sequence[int]) -> Iterator[tuple[int, dict[str
         args,
     ):
         found[s["story_id"]].append(s)
+    named = story_entities(db, ids)
     for story_id in ids:
         sightings, story = found[story_id], stories.get(story_id)
         if story is None or not sightings:
             continue  # a story is only ever stored with an article; nothing to export
-        yield max(int(s["change_seq"]) for s in sightings), story_row(story, sightings)
+        row = {**story_row(story, sightings), **named.get(story_id, EMPTY)}
+        yield max(int(s["change_seq"]) for s in sightings), row
+
+
+EMPTY: dict[str, list[str]] = {"organisations": [], "events": []}
+
+
+def story_entities(db: Database, ids: Sequence[int]) -> dict[int, dict[str, list[str]]]:
+    """Each story's organisations and event types, those in most of its articles first."""
+    match, args = db.any_of("a.story_id", ids)
+    rows = db.fetchall(
+        "SELECT a.story_id, e.kind, e.name, COUNT(*) AS n FROM article_entities e "
+        f"JOIN articles a ON a.id = e.article_id WHERE {match} "
+        "GROUP BY a.story_id, e.kind, e.name ORDER BY n DESC, e.name",
+        args,
+    )
+    named: dict[int, dict[str, list[str]]] = {}
+    for row in rows:
+        lists = named.setdefault(row["story_id"], {"organisations": [], "events": []})
+        lists["organisations" if row["kind"] == "organisation" else "events"].append(row["name"])
+    return named
 
 
 def story_row(story: Row, sightings: list[Row]) -> dict[str, Any]:
@@ -148,10 +175,10 @@ def story_row(story: Row, sightings: list[Row]) -> dict[str, Any]:
         "first_published": min(dated, default=None),
         "last_published": max(dated, default=None),
         "first_site": first["site"],
-        # Organisations and events join here once the store keeps them.
         "outlets": len({s["site"] for s in sightings}),
         "articles": len({s["article_id"] for s in sightings}),
         "sightings": len(sightings),
         "day": day_of(first),
         "merged_ids": json.loads(story["merged_ids"]),
+        **EMPTY,
     }

@@ -167,8 +167,8 @@ class SQLFoldIndex(FoldIndex):
             "INSERT INTO articles (url, original_doc, site, title, authors, published, modified, "
             "fetched, language, description, tags, image, text, relevance, relevance_terms, "
             "removals, notes, content_hash, minhash, shingle_count, word_count, terms, story_id, "
-            "time_key, updated, change_seq) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, "
-            "?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "time_key, updated, change_seq, entities) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, "
+            "?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (
                 record.url,
                 sighting.doc_id,
@@ -196,9 +196,11 @@ class SQLFoldIndex(FoldIndex):
                 time_key,
                 self.now,
                 self._change_number(),
+                json.dumps(record.entities),
             ),
         )
         self.db.execute("UPDATE counters SET value = value + 1 WHERE name = 'articles'")
+        self._index_entities(article_id, record.entities)
         self._insert_sighting(article_id, sighting)
         self._insert_bands(article_id, fingerprint.index_keys)
         if postings:
@@ -275,7 +277,8 @@ class SQLFoldIndex(FoldIndex):
             "UPDATE articles SET url = ?, original_doc = ?, site = ?, title = ?, authors = ?, "
             "published = ?, modified = ?, language = ?, description = ?, tags = ?, image = ?, "
             "text = ?, relevance = ?, relevance_terms = ?, removals = ?, notes = ?, "
-            "content_hash = ?, minhash = ?, shingle_count = ?, word_count = ? WHERE id = ?",
+            "content_hash = ?, minhash = ?, shingle_count = ?, word_count = ?, entities = ? "
+            "WHERE id = ?",
             (
                 record.url,
                 doc_id,
@@ -297,10 +300,23 @@ class SQLFoldIndex(FoldIndex):
                 fingerprint.hashvalues,
                 fingerprint.shingle_count,
                 fingerprint.word_count,
+                json.dumps(record.entities),
                 article_id,
             ),
         )
+        self.db.execute("DELETE FROM article_entities WHERE article_id = ?", (article_id,))
+        self._index_entities(article_id, record.entities)
         self._changed(article_id)
+
+    def _index_entities(self, article_id: int, entities: dict[str, Any]) -> None:
+        """Index an article's organisations and event types for filters and story summaries."""
+        rows = entity_rows(entities)
+        if rows:
+            self.db.execute(
+                f"INSERT INTO article_entities (kind, name, article_id) "
+                f"VALUES {values(3, len(rows))} ON CONFLICT DO NOTHING",
+                [v for kind, name in rows for v in (kind, name, article_id)],
+            )
 
     def original(self, article_id: int) -> tuple[Sighting, set[str]]:
         row = self.db.fetchone(
@@ -438,3 +454,10 @@ def _sighting(row: Row) -> Sighting:
         wire_credit=bool(row["wire_credit"]),
         canonical_url=row["canonical_url"],
     )
+
+
+def entity_rows(entities: dict[str, Any]) -> list[tuple[str, str]]:
+    """(kind, name) of an article's organisations and event types, each once."""
+    names = [("organisation", o["name"]) for o in entities.get("organisations", [])]
+    kinds = [("event", e["type"]) for e in entities.get("events", [])]
+    return list(dict.fromkeys(names + kinds))

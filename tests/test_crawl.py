@@ -343,3 +343,62 @@ def test_show_tells_the_original_its_copies_and_rewrites_in_time_order(crawled: 
         [NEWSFOLD, "show", "--db", str(db), "99999"], capture_output=True, text=True, timeout=60
     )
     assert missing.returncode == 1 and "no story 99999" in missing.stderr
+
+
+def test_organisations_and_events_are_stored_exported_and_filter_the_commands(
+    crawled: tuple, tmp_path: Path
+) -> None:
+    _, db, _ = crawled
+    helix = rows(
+        db,
+        "SELECT DISTINCT a.story_id FROM articles a JOIN article_entities e "
+        "ON e.article_id = a.id WHERE e.kind = 'organisation' AND e.name = 'Helix Labs'",
+    )
+    assert len(helix) == 1
+    story_id = helix[0][0]
+    listed = newsfold(
+        "stories",
+        "--db",
+        str(db),
+        "--org",
+        "Helix Labs",
+        "--event",
+        "funding",
+        "--format",
+        "json",
+        cwd=db.parent,
+    )
+    assert listed.returncode == 0, listed.stderr
+    (story,) = [json.loads(line) for line in listed.stdout.splitlines()]
+    assert story["story_id"] == story_id and "Helix Labs" in story["organisations"]
+    assert "funding" in story["events"]
+    layoffs = newsfold(
+        "stories", "--db", str(db), "--event", "layoffs", "--format", "json", cwd=db.parent
+    )
+    assert story_id not in [json.loads(line)["story_id"] for line in layoffs.stdout.splitlines()]
+    bad = newsfold("stories", "--db", str(db), "--event", "wedding", cwd=db.parent)
+    assert bad.returncode == 2 and "unknown event type 'wedding'" in bad.stderr
+    hits = newsfold(
+        "search",
+        "--db",
+        str(db),
+        "million",
+        "--org",
+        "Helix Labs",
+        "--format",
+        "json",
+        cwd=db.parent,
+    )
+    found = [json.loads(line) for line in hits.stdout.splitlines()]
+    assert found and all(hit["story_id"] == story_id for hit in found)
+    out = tmp_path / "articles.jsonl"
+    assert newsfold("export", "--db", str(db), "--output", str(out), cwd=db.parent).returncode == 0
+    exported = [json.loads(line) for line in out.read_text().splitlines()]
+    original = next(r for r in exported if r["story_id"] == story_id and r["copy_count"])
+    names = [org["name"] for org in original["organisations"]]
+    assert "Helix Labs" in names and {"listed", "kind", "mentions"} <= set(
+        original["organisations"][0]
+    )
+    money = [a for a in original["amounts"] if a["kind"] == "money"]
+    assert any(a["value"] == 640_000_000 and a["currency"] == "USD" for a in money), money
+    assert any(e["type"] == "funding" and e["trigger"] for e in original["events"])

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import argparse
 from pathlib import Path
 
 import pytest
 
+from config.loader import load_config
 from crawler.cli import main
+from crawler.commands import entity_filters
 from storage import open_storage
 
 
@@ -65,3 +68,24 @@ def test_export_takes_its_format_from_the_file_name(store: str, tmp_path: Path) 
     output = tmp_path / "articles.csv"
     assert main(["export", "--db", store, "--output", str(output)]) == 0
     assert output.read_text(encoding="utf-8").startswith("article_id,url,")
+
+
+@pytest.mark.parametrize(
+    ("given", "canonical"),
+    [
+        ("openai", "OpenAI"),
+        ("Open AI", "OpenAI"),
+        ("DeepMind", "Google DeepMind"),
+        ("Acme Widgets Inc.", "Acme Widgets Inc."),
+    ],
+)
+def test_org_filters_take_any_alias_in_any_case(given: str, canonical: str) -> None:
+    args = argparse.Namespace(org=given, event="funding")
+    assert entity_filters(args, load_config(None, env={})) == (canonical, "funding")
+
+
+def test_an_unknown_event_type_is_a_usage_error(
+    store: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["search", "--db", store, "chips", "--event", "wedding"]) == 2
+    assert "known: funding, acquisition" in capsys.readouterr().err

@@ -534,3 +534,44 @@ def test_sqlite_checkpoints_off_the_writing_thread(tmp_path: Path) -> None:
     assert grown, "the committed pages never reached the database file"
     storage.close()
     assert not checkpointer.is_alive()
+
+
+def _named(store: SQLStorage, article_id: int) -> set[tuple[str, str]]:
+    rows = store.db.fetchall(
+        "SELECT kind, name FROM article_entities WHERE article_id = ?", (article_id,)
+    )
+    return {(row["kind"], row["name"]) for row in rows}
+
+
+def test_entities_follow_the_elected_original_and_go_with_a_merged_article(
+    store: SQLStorage,
+) -> None:
+    folder = Folder(FoldConfig(bands=64))
+    docs = [d for d in synthetic_corpus(30) if d.copy_of is None]
+    deal = {
+        "organisations": [{"name": "OpenAI", "kind": "lab", "listed": True, "mentions": 2}],
+        "amounts": [],
+        "events": [{"type": "funding", "trigger": "raised", "sentence": "s"}],
+    }
+    fp = folder.fingerprinter.fingerprint(docs[0].text, docs[0].title)
+    record, sighting = to_record(docs[0], fp)
+    first = ingest(store, folder, replace(record, entities=deal), sighting, fp)
+    assert _named(store, first.article_id) == {("organisation", "OpenAI"), ("event", "funding")}
+    stored = store.db.scalar("SELECT entities FROM articles WHERE id = ?", (first.article_id,))
+    assert json.loads(stored) == deal
+    other = {
+        "organisations": [{"name": "Nvidia", "kind": "chips", "listed": True, "mentions": 1}],
+        "amounts": [],
+        "events": [],
+    }
+    with store.transaction() as index:
+        index.elect(first.article_id, replace(record, entities=other), fp, sighting.doc_id)
+    assert _named(store, first.article_id) == {("organisation", "Nvidia")}
+    second = put(store, folder, docs[1])
+    with store.transaction() as index:
+        index.elect(
+            second.article_id, replace(to_record(docs[1], fp)[0], entities=deal), fp, docs[1].doc_id
+        )
+        index.merge_articles(first.article_id, [second.article_id])
+    assert _named(store, second.article_id) == set()
+    assert store.count("articles") == 1

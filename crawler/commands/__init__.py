@@ -16,3 +16,21 @@ def load(args: argparse.Namespace) -> NewsfoldConfig:
 def store_target(args: argparse.Namespace, config: NewsfoldConfig) -> str:
     """The store named by --db, else the config's."""
     return getattr(args, "db", None) or config.db
+
+
+def entity_filters(
+    args: argparse.Namespace, config: NewsfoldConfig
+) -> tuple[str | None, str | None]:
+    """--org as the gazetteer's canonical name (any alias, any case) and a checked --event."""
+    from config.loader import ConfigError
+    from pipelines.entities import EVENT_TYPES, Gazetteer
+
+    org, event = getattr(args, "org", None), getattr(args, "event", None)
+    if event is not None and event not in EVENT_TYPES:
+        raise ConfigError(f"unknown event type {event!r}; known: {', '.join(EVENT_TYPES)}")
+    if org:
+        gazetteer = Gazetteer.load(config.entities.gazetteer)
+        folded = {alias.casefold(): listed.name for alias, listed in gazetteer.by_alias.items()}
+        listed = gazetteer.lookup(org)
+        org = listed.name if listed else folded.get(org.casefold(), org)
+    return org, event

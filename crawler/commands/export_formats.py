@@ -70,8 +70,35 @@ def articles_schema() -> Any:
             ("copy_count", pa.int64()),
             ("sightings", pa.list_(sighting)),
             ("merged_ids", pa.list_(pa.int64())),
+            *entity_fields(),
         ]
     )
+
+
+def entity_fields() -> list[tuple[str, Any]]:
+    """Parquet types of an article's organisations, amounts and events."""
+    import pyarrow as pa
+
+    text = pa.string()
+    organisation = [
+        ("name", text),
+        ("kind", text),
+        ("listed", pa.bool_()),
+        ("mentions", pa.int64()),
+    ]
+    amount = [
+        ("kind", text),
+        ("value", pa.float64()),
+        ("currency", text),
+        ("chip", text),
+        ("text", text),
+    ]
+    event = [("type", text), ("trigger", text), ("sentence", text)]
+    return [
+        ("organisations", pa.list_(pa.struct(organisation))),
+        ("amounts", pa.list_(pa.struct(amount))),
+        ("events", pa.list_(pa.struct(event))),
+    ]
 
 
 def stories_schema() -> Any:
@@ -86,12 +113,13 @@ def stories_schema() -> Any:
             ("first_published", time),
             ("last_published", time),
             ("first_site", pa.string()),
-            # Organisations and events join here once the store keeps them.
             ("outlets", pa.int64()),
             ("articles", pa.int64()),
             ("sightings", pa.int64()),
             ("day", pa.date32()),
             ("merged_ids", pa.list_(pa.int64())),
+            ("organisations", pa.list_(pa.string())),
+            ("events", pa.list_(pa.string())),
         ]
     )
 
@@ -123,9 +151,23 @@ ARTICLES = ExportTable(
         "copy_count",
         "sightings",
         "merged_ids",
+        "organisations",
+        "amounts",
+        "events",
     ),
     frozenset(
-        {"authors", "tags", "relevance_terms", "removals", "notes", "sightings", "merged_ids"}
+        {
+            "authors",
+            "tags",
+            "relevance_terms",
+            "removals",
+            "notes",
+            "sightings",
+            "merged_ids",
+            "organisations",
+            "amounts",
+            "events",
+        }
     ),
     lambda storage, after: storage.changed_articles(after),
     articles_schema,
@@ -143,8 +185,10 @@ STORIES = ExportTable(
         "sightings",
         "day",
         "merged_ids",
+        "organisations",
+        "events",
     ),
-    frozenset({"merged_ids"}),
+    frozenset({"merged_ids", "organisations", "events"}),
     lambda storage, after: storage.changed_stories(after),
     stories_schema,
 )

@@ -9,7 +9,7 @@ import sys
 from rich.console import Console
 
 from config.loader import ConfigError
-from crawler.commands import load, store_target
+from crawler.commands import entity_filters, load, store_target
 from crawler.exitcodes import EXIT_OK
 from storage import open_storage
 from storage.times import to_stored
@@ -22,10 +22,11 @@ def search(args: argparse.Namespace, console: Console) -> int:
     if args.limit < 1:
         raise ConfigError(f"--limit must be at least 1, got {args.limit}")
     config = load(args)
+    org, event = entity_filters(args, config)
     storage = open_storage(store_target(args, config), create=False)
     try:
         since = to_stored(args.since) if args.since else None
-        hits = storage.search(args.query, since, args.site, args.limit)
+        hits = storage.search(args.query, since, args.site, args.limit, org, event)
     finally:
         storage.close()
     if args.format == "json":

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from typing import Any
 from urllib.parse import urlsplit
 
 from pipelines.extraction.page import Page
@@ -22,6 +23,7 @@ def build_records(
     relevance_terms: list[str] | None = None,
     feed_title: str = "",
     feed_published: str | None = None,
+    entities: dict[str, Any] | None = None,
 ) -> tuple[ArticleRecord, Sighting]:
     """The article fields and the sighting of a page fetched from ``url``, extracted and cleaned."""
     removals = removals or []
@@ -45,6 +47,7 @@ def build_records(
         relevance_terms=relevance_terms or [],
         removals=removals,
         notes=page.notes,
+        entities=entities or {},
     )
     canonical = page.canonical_url
     if canonical and urlsplit(canonical).netloc == host:

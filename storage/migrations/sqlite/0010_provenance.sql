@@ -29,8 +29,8 @@ FROM sightings s
 JOIN articles a ON a.id = s.article_id;
 
 -- One row per story, over the sightings of all its articles, ordered as above across the story;
--- its title is its first publication's headline. Organisations and events join here as columns
--- once the store keeps them.
+-- its title is its first publication's headline. Its organisations and events are in
+-- article_entities (migration 0011), by article.
 CREATE VIEW story_summary AS
 SELECT
     st.id AS story_id,

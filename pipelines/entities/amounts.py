@@ -1,0 +1,204 @@
+"""Amounts: money with its value and currency, and counts of AI chips, as written in the text."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from decimal import Decimal
+
+# Currency signs and codes written before the number, longest first so "US$" wins over "$".
+PREFIX_CURRENCIES = {
+    "US$": "USD",
+    "U.S.$": "USD",
+    "USD": "USD",
+    "$": "USD",  # a bare dollar sign is read as US dollars
+    "A$": "AUD",
+    "AU$": "AUD",
+    "AUD": "AUD",
+    "C$": "CAD",
+    "CA$": "CAD",
+    "CAD": "CAD",
+    "HK$": "HKD",
+    "HKD": "HKD",
+    "NZ$": "NZD",
+    "NZD": "NZD",
+    "S$": "SGD",
+    "SGD": "SGD",
+    "R$": "BRL",
+    "BRL": "BRL",
+    "€": "EUR",
+    "EUR": "EUR",
+    "£": "GBP",
+    "GBP": "GBP",
+    "¥": "JPY",
+    "JPY": "JPY",
+    "CNY": "CNY",
+    "RMB": "CNY",
+    "₹": "INR",
+    "Rs.": "INR",
+    "Rs": "INR",
+    "INR": "INR",
+    "CHF": "CHF",
+    "KSh": "KES",
+    "Sh": "KES",
+    "KES": "KES",
+    "₩": "KRW",
+    "KRW": "KRW",
+}
+# Currency names written after the number ("800 billion yuan"), longest first.
+SUFFIX_CURRENCIES = {
+    "US dollars": "USD",
+    "U.S. dollars": "USD",
+    "Hong Kong dollars": "HKD",
+    "Australian dollars": "AUD",
+    "Canadian dollars": "CAD",
+    "New Zealand dollars": "NZD",
+    "Singapore dollars": "SGD",
+    "dollars": "USD",
+    "euros": "EUR",
+    "euro": "EUR",
+    "pounds sterling": "GBP",
+    "pounds": "GBP",
+    "yen": "JPY",
+    "yuan": "CNY",
+    "renminbi": "CNY",
+    "rupees": "INR",
+    "Swiss francs": "CHF",
+    "francs": "CHF",
+    "won": "KRW",
+    "cents": "USD",
+    "cent": "USD",
+}
+# Suffix names that are also ordinary words ("135 pounds" of weight, "he won"): money only with
+# a magnitude ("500 million pounds").
+NEED_MAGNITUDE = frozenset({"pounds", "won", "francs"})
+MAGNITUDES = {
+    "thousand": 1_000,
+    "k": 1_000,
+    "million": 1_000_000,
+    "mn": 1_000_000,
+    "mln": 1_000_000,
+    "m": 1_000_000,
+    "billion": 1_000_000_000,
+    "bn": 1_000_000_000,
+    "b": 1_000_000_000,
+    "bln": 1_000_000_000,
+    "trillion": 1_000_000_000_000,
+    "tn": 1_000_000_000_000,
+    "lakh": 100_000,
+    "crore": 10_000_000,
+    "cr": 10_000_000,
+}
+CENT_UNITS = frozenset({"cents", "cent"})
+
+_NUMBER = r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?"
+_MAGNITUDE = (
+    r"[ \t]?(?P<{name}>(?i:thousand|million|billion|trillion|lakh|crore)|"
+    r"mn|mln|bn|bln|tn|cr|[mMbBkK])(?![\w])"
+)
+
+
+def _alternation(words: dict[str, str]) -> str:
+    """The keys as one alternation, longest first."""
+    return "|".join(re.escape(word) for word in sorted(words, key=len, reverse=True))
+
+
+# "$640 million", "US$9.8bn", "€2 billion", "£1.5bn", "$4.1B", "Rs 250 crore", "$40-50 billion"
+PREFIXED = re.compile(
+    rf"(?<![\w$])(?P<cur>{_alternation(PREFIX_CURRENCIES)})[ \t]?(?P<num>{_NUMBER})"
+    rf"(?:(?:[ \t]?(?:-|–|to)[ \t]?(?:(?P=cur)[ \t]?)?)(?P<num2>{_NUMBER}))?"
+    rf"(?:{_MAGNITUDE.format(name='mag')})?"
+    rf"(?:[ \t]+(?:US[ \t]|U\.S\.[ \t])?dollars\b)?"
+)
+# "800 billion yuan", "15 million euros", "75 cents", "135-thousand-dollars", "15- to 50 cents"
+SUFFIXED = re.compile(
+    rf"(?<![\w$.,])(?P<num>{_NUMBER})(?:-?[ \t]?(?:-|–|to)[ \t]?(?P<num2>{_NUMBER}))?"
+    rf"(?:{_MAGNITUDE.format(name='mag')})?[ \t](?P<cur>{_alternation(SUFFIX_CURRENCIES)})\b"
+)
+CHIP_NAMES = (
+    "GB300 GB200 B300 B200 B100 H200 H100 H800 H20 A100 A800 A10G L40S L4 MI355X MI350X MI325X "
+    "MI300X MI300A MI250X Gaudi3 Blackwell Hopper Trainium2 Trainium Inferentia2 Inferentia "
+    "Maia Ascend"
+).split()
+# "340,000 Nvidia H100 GPUs", "100k H100s", "16,000 of Nvidia's A100 chips", "10,000 GPUs"
+CHIPS = re.compile(
+    rf"(?<![\w$.,])(?P<num>{_NUMBER})(?:{_MAGNITUDE.format(name='mag')})?[ \t]+(?:of[ \t]+)?"
+    r"(?:(?:the[ \t]+)?(?:Nvidia|NVIDIA|AMD|Intel|Google|Huawei|Amazon|Microsoft)(?:['’]s)?[ \t]+)?"
+    r"(?:(?P<chip>(?:TPU|Gaudi|Ascend|Maia)[ \t-]?v?\d+\w*|"
+    + "|".join(sorted(CHIP_NAMES, key=len, reverse=True))
+    + r")s?(?:[ \t]+(?:GPUs?|chips?|accelerators?|processors?|superchips?))?"
+    r"|(?P<generic>GPUs|graphics processing units|AI chips|AI accelerators|accelerators|TPUs))\b"
+)
+
+
+@dataclass(frozen=True)
+class Amount:
+    """Money or a count of chips, with the words it was read from."""
+
+    kind: str  # "money" or "chips"
+    value: float  # the money's value, or the number of chips
+    currency: str | None  # ISO 4217 code, for money
+    chip: str | None  # the chip ("H100", or "GPU" when the text names none), for chips
+    text: str
+    start: int
+    end: int
+
+
+def _number(text: str, magnitude: str | None, scale: str = "1") -> float:
+    """A written number with its magnitude word or letter, without binary rounding."""
+    value = Decimal(text.replace(",", "")) * Decimal(scale)
+    if magnitude:
+        value *= Decimal(MAGNITUDES[magnitude.lower()])
+    return float(value)
+
+
+class AmountFinder:
+    """Reads amounts of money and counts of chips from text."""
+
+    def find(self, text: str) -> list[Amount]:
+        """Every amount, in the order of the text; a range gives both its ends."""
+        found: list[Amount] = []
+        taken: list[tuple[int, int]] = []
+        for match in PREFIXED.finditer(text):
+            taken.append(match.span())
+            if match["cur"].isalpha() and _is_year(match["num"]) and not match["mag"]:
+                continue  # "Euro 2020" is a football tournament
+            found += self._money(match, PREFIX_CURRENCIES[match["cur"]])
+        for match in SUFFIXED.finditer(text):
+            if any(s < match.end() and match.start() < e for s, e in taken):
+                continue
+            unit = match["cur"]
+            if unit in NEED_MAGNITUDE and not match["mag"]:
+                continue
+            found += self._money(match, SUFFIX_CURRENCIES[unit], cents=unit in CENT_UNITS)
+        for match in CHIPS.finditer(text):
+            if _is_year(match["num"]) and not match["mag"]:
+                continue
+            chip = match["chip"] or "GPU"
+            if match["generic"] and match["generic"] not in ("GPUs", "graphics processing units"):
+                chip = "TPU" if match["generic"] == "TPUs" else "AI chip"
+            count = _number(match["num"], match["mag"])
+            found.append(
+                Amount("chips", count, None, chip.replace(" ", ""), match.group(), *match.span())
+            )
+        return sorted(found, key=lambda amount: amount.start)
+
+    def _money(self, match: re.Match[str], currency: str, cents: bool = False) -> list[Amount]:
+        """One amount, or the two ends of a range sharing the magnitude and currency."""
+        numbers = [match["num"], *([match["num2"]] if match["num2"] else [])]
+        return [
+            Amount(
+                "money",
+                _number(number, match["mag"], "0.01" if cents else "1"),
+                currency,
+                None,
+                match.group(),
+                *match.span(),
+            )
+            for number in numbers
+        ]
+
+
+def _is_year(number: str) -> bool:
+    """A four-digit number between 1900 and 2099, more likely a year than a count."""
+    return len(number) == 4 and number[:2] in ("19", "20")

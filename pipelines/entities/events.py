@@ -1,0 +1,657 @@
+"""Events: what a sentence reports happened (a round, a deal, a launch, a ruling ...) and why."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+
+from pipelines.entities.gazetteer import trie_regex
+
+EVENT_TYPES = (
+    "funding",
+    "acquisition",
+    "compute_deal",
+    "partnership",
+    "launch",
+    "hiring",
+    "policy",
+    "legal",
+    "earnings",
+    "layoffs",
+)
+_I = re.IGNORECASE
+# A sentence ends at . ! or ? before a space and a capital, a digit or a quote, unless the word
+# before the stop is an abbreviation ("U.S.", "Corp.", "Sept."); a line break ends one too.
+_STOP = re.compile(r"[.!?]+[\"'’”)]*[ \t]+(?=[\"'‘“(]?[A-Z0-9])|\n+")
+_ABBREVIATION = re.compile(
+    r"(?:\b[A-Z]|\b[A-Z]\.[A-Z]|Mr|Mrs|Ms|Dr|St|Jr|Sr|Inc|Corp|Co|Ltd|No|vs|Gov|Sen|Rep|Gen|"
+    r"Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)\.$"
+)
+_CAP = r"(?-i:[A-Z])"
+_MONEY = r"(?:US\$|[$€£])[\d.,]+(?:[ -]?(?:million|billion|trillion|bn|m|b)\b)?"
+_NAME = r"(?-i:[A-Z][\w&.'’-]*)"
+# A company's name right after a verb: capitalised, no digits ("CloudSimple", not "RTX 3000").
+_COMPANY = (
+    r"(?-i:(?!(?:Mr|Mrs|Ms|Dr|President)\b)[A-Z][A-Za-z&.'’-]*(?!\w)"
+    r"(?: [A-Z][A-Za-z&.'’-]*(?!\w))*)(?! \S*\d)"
+)
+_ROLE = (
+    r"(?:chief(?: \w+)? (?:officer|executive)|CEO|CFO|CTO|COO|CSO|president|"
+    r"chairman|chairwoman|chair|head|director|executive|manager|lead|engineer|scientist|"
+    r"researcher|coach|editor|adviser|advisor|member|partner)"
+)
+
+
+@dataclass(frozen=True)
+class Rule:
+    """A trigger and the words around it that must (or must not) be there."""
+
+    trigger: re.Pattern[str]
+    # searched in the rest of the sentence after the trigger / in the sentence before it
+    needs_after: re.Pattern[str] | None = None
+    refuse_after: re.Pattern[str] | None = None
+    refuse_before: re.Pattern[str] | None = None
+    # searched in the whole sentence
+    needs: re.Pattern[str] | None = None
+    refuse: re.Pattern[str] | None = None
+    # an organisation must be named in the sentence before the trigger ("Anysphere raised")
+    org_before: bool = False
+
+    def match(self, sentence: str, orgs: Sequence[int] = ()) -> re.Match[str] | None:
+        """The first trigger in the sentence whose surroundings fit; ``orgs`` start names."""
+        if self.needs and not self.needs.search(sentence):
+            return None
+        if self.refuse and self.refuse.search(sentence):
+            return None
+        for found in self.trigger.finditer(sentence):
+            if self.org_before and not any(start < found.start() for start in orgs):
+                continue
+            after, before = sentence[found.end() :], sentence[: found.start()]
+            if self.needs_after and not self.needs_after.match(after):
+                continue
+            if self.refuse_after and self.refuse_after.match(after):
+                continue
+            if self.refuse_before and self.refuse_before.search(before):
+                continue
+            return found
+        return None
+
+
+def _rx(pattern: str, flags: int = _I) -> re.Pattern[str]:
+    return re.compile(pattern, flags)
+
+
+RULES: dict[str, tuple[Rule, ...]] = {
+    "funding": (
+        Rule(
+            _rx(r"\brais(?:e|es|ed|ing)\b"),
+            needs_after=_rx(
+                r".{0,80}?\b(?:Series [A-K]|seed|funding|round|financing|venture capital|"
+                r"investors|listing|IPO|initial public offering|share sale)\b"
+            ),
+        ),
+        Rule(
+            _rx(
+                r"\b(?:Series [A-K] (?:round|funding|financing)|seed (?:round|funding)|"
+                r"funding round|round of funding|financing round|(?:led|co-led) the \S*\s?round|"
+                r"initial public offering|(?-i:IPO)|secondary listing|share sale|"
+                r"go(?:es|ing)? public|lifeline|bail(?:ed)? out|rescue (?:package|financing|deal)|"
+                r"(?:early |lead )?backer of|invested in (?:\w+ ){0,3}(?:startups|companies)|"
+                rf"{_MONEY} investment in|invest(?:s|ed|ing)? (?:up to )?{_MONEY} in(?:to)? {_CAP}|"
+                rf"inject(?:s|ed)? {_MONEY})\b"
+            ),
+            refuse_before=_rx(r"\b(?:political|campaign|charity)\s+$"),
+        ),
+        # "Anysphere raises $900 million": an organisation raising money, not a campaign
+        Rule(
+            _rx(rf"\brais(?:e|es|ed|ing) (?:about |nearly |more than |over )?{_MONEY}"),
+            org_before=True,
+        ),
+    ),
+    "acquisition": (
+        Rule(
+            _rx(r"\b(?:acquir(?:e|es|ed|ing)|bought|buys|buying|to buy|purchas(?:ed|ing))\b"),
+            needs_after=re.compile(
+                r" (?:(?:(?:a|an|the|its|entire|majority|minority|controlling|ownership)\s+|"
+                r"\d[\d.]*%\s+|[\d.]+ per cent\s+){0,4}(?:stake|position|interest|shares? in)|"
+                rf"(?:the )?{_COMPANY})"
+            ),
+        ),
+        Rule(
+            _rx(
+                r"\b(?:acquisitions?|merg(?:er|ers|e|ed|ing)(?: with)?|takeover|acquired by|"
+                r"sold to|was sold to|selling \S+(?: \S+){0,2} to|took (?:a|an) (?:\S+ ){0,2}stake|"
+                rf"acquired for {_MONEY}|(?:which|that) \S+ (?:acquired|bought|purchased))\b"
+            ),
+            needs_after=re.compile(
+                r"(?:[, ]+(?:of|by|to|with|including|between|for|the|a|an|its|\w+-)?){0,3}[ ]?"
+                r"(?:[A-Z][\w&.'’-]*|company|startup|firm|business|unit|division|rival|maker|"
+                r"group|partner|talks|deal|agreement|spree|plans?|in\b|for\b|\$)"
+            ),
+            refuse_after=_rx(r" (?:out|off)\b"),
+        ),
+    ),
+    "compute_deal": (
+        Rule(
+            _rx(
+                r"\b(?:deal|agreement|contract|order|pact|licen[cs]e|licensing|supply|"
+                r"purchase|acquire|own|buy|bought|rent|lease|secure[sd]?)\b"
+            ),
+            needs=_rx(
+                r"\b(?:GPUs?|chips?|chipmakers?|chip designers?|semiconductors?|compute capacity|"
+                r"computing (?:power|capacity)|cloud (?:services|capacity|computing|contract|"
+                r"infrastructure)|data ?cent(?:er|re)s?|servers|accelerators|TPUs|"
+                r"supercomputers?|H100s?|A100s?|H200s?|B200s?)\b"
+            ),
+            refuse=_rx(r"\b(?:blue[- ]chips?|potato chips|poker chips|chip in|trade deal)\b"),
+        ),
+    ),
+    "partnership": (
+        Rule(
+            _rx(
+                r"\b(?:(?:a|an|the|this|that|new|strategic|expanded|exclusive|multi-year|"
+                r"long-term|global) (?:\w+ )?partnership|partnership (?:with|between|to|deal|"
+                r"agreement)|partnered|partnering with|partners? with|teamed up|"
+                r"team(?:s|ing)? up|collaborat(?:e|es|ed|ing) with|collaboration (?:with|between)|"
+                r"(?:this|that|expanded|new|strategic) collaboration|joint venture|"
+                r"(?:strategic )?alliance (?:with|between)|memorandum of understanding|"
+                r"(?-i:MOU|MoU)|(?:licen[cs]e|licensing|distribution|supply|reseller) "
+                r"(?:agreement|deal|pact)|"
+                r"(?:ink|inks|inked|strike|strikes|struck|sign|signs|signed) (?:a |an )?(?:new )?"
+                r"(?:\w+ )?(?:deal|agreement|pact|contract) with)\b"
+            ),
+            refuse_before=_rx(r"\b(?:trade|peace|plea|record|nuclear|budget|climate)\s+$"),
+        ),
+    ),
+    "launch": (
+        Rule(
+            _rx(
+                r"\b(?:launch(?:es|ed|ing)?|unveil(?:s|ed|ing)?|debut(?:s|ed|ing)?|"
+                r"introduc(?:e|es|ed|ing)|roll(?:s|ed|ing)? (?:\w+ )?out|"
+                r"releas(?:e|es|ed|ing)|took the wraps o(?:f|ff)|takes the wraps o(?:f|ff)|"
+                r"(?:goes|went|go) on sale|(?:is|are) now available|available for pre-?order|"
+                r"start(?:s|ed)? shipping|beg(?:an|ins) shipping|hit(?:s|ting)? store shelves|"
+                r"announc(?:e|es|ed|ing) (?:the |a |an |its )?(?:new|latest)|"
+                r"new feature)\b"
+            ),
+            refuse_after=_rx(
+                r"(?: \S+){0,4}? (?:an? )?(?:investigations?|probes?|inquiry|campaigns?|attacks?|"
+                r"offensive|operations?|appeals?|lawsuits?|missiles?|strikes?|crackdown|"
+                r"study|statements?|reports?|data|figures|results|findings|videos?|footage|"
+                r"documents|details|images?|photos?|transcript|memo|guidance|numbers|prisoners|"
+                r"hostages|survey|plans?|proposals?|strategy|roadmap|budget|polic(?:y|ies)|"
+                r"measures?|package|framework|bills?|legislation|laws?|rules|regulations|bans?|"
+                r"tax|tariffs?|guidelines|standards|restrictions|requirements|penalties|"
+                r"sanctions|fundraising|spacecraft|rockets?|satellites?|tons|tonnes|CO2|carbon|"
+                r"emissions|foundation|fondation|charity|museum|initiative|movement|petition|"
+                r"career|command|communication|from (?:prison|jail|custody|hospital)|on bail|"
+                r"and error)\b|"
+                rf" {_NAME} to\b|"  # "introduced Cook to the audience"
+                r" (?:about |some |up to |nearly )?(?:[$€£¥]|\d[\d,.]* (?:million|billion|"
+                r"trillion|tons|barrels|yuan|dollars|euros))"  # "release $800 billion into"
+            ),
+            refuse_before=_rx(
+                r"(?:\b(?:his|her|their)\s+(?:\w+\s+){0,2}|\b(?:campaign|fundraiser|"
+                r"investigation|probe|inquiry|rocket|missile|tender offer)\b.{0,30}|"
+                r"\b(?:data|press|news|earnings|economic|statistical|official)\s+|"
+                r"\b(?:decision|ruling|report|statement|results?|data|figures|numbers|study|"
+                r"findings|order|verdict)\s+(?:was|were|is|are|has been|have been|will be)\s+|"
+                r"\b(?:app|application|program|browser|game|malware|ransomware)\s+(?:is|was|gets)\s+)$"
+            ),
+        ),
+    ),
+    "hiring": (
+        Rule(
+            _rx(
+                r"\b(?:appoint(?:s|ed|ing|ment)|hired|hires|poach(?:es|ed|ing)?|"
+                r"recruit(?:s|ed|ing|ment)?|"
+                rf"named (?:\S+ ){{0,5}}?(?:as )?(?:its |the |a )?(?:new )?{_ROLE}|"
+                rf"(?:new|first) (?:{_ROLE})(?: and {_ROLE})?|"
+                rf"join(?:s|ed|ing)? (?:\S+ ){{0,5}}?as (?:its |a |an |the )?(?:new )?(?:\S+ )?{_ROLE}|"
+                rf"(?:to|will|can|into) join(?:ing)? {_CAP}|"
+                r"step(?:s|ped|ping)? down|resign(?:s|ed|ing|ation)|"
+                r"(?:left|leaving|leaves|leave) (?:the |his |her |their )(?:\w+ )?"
+                r"(?:company|firm|job|post|role|board|position|team|club)|"
+                r"depart(?:s|ed|ure) as|"
+                r"ousted|sacked|fired (?:as|from)|(?:to|will|plans to|planning to) retire|"
+                r"retire[sd]? (?:as|from)|after retiring|retiring (?:as|from)|successor to|"
+                r"(?:his|her|their|potential|named) successor|"
+                r"to replace \S+(?: \S+)? as|"
+                r"take(?:s)? over as|took over as|start(?:s|ed)? as)\b"
+            ),
+            refuse_after=_rx(r" (?:fans|supporters|volunteers|voters|customers|students)\b"),
+            refuse_before=_rx(r"\b(?:a|an|the|marked|big|huge|small)\s+$"),
+        ),
+    ),
+    "policy": (
+        Rule(
+            _rx(
+                r"\b(?:tariffs?|export controls?|executive order|"
+                r"general licen[cs]e|stimulus (?:measure|package|bill|plan|program)|"
+                r"(?:take|takes|taking|took|go|goes|going|went|come|comes|came) "
+                r"(?:into )?(?:effect|force)|pull(?:ed|s|ing)? (?:\w+ ){0,4}out of the "
+                r"(?:\w+ )?(?:agreement|accord|treaty|deal))\b"
+            ),
+        ),
+        Rule(
+            _rx(
+                r"\b(?:law|laws|legislation|bill|act|regulations?|rules|ban|bans|banned|"
+                r"banning|moratorium|directive|ordinance|subsid(?:y|ies)|tax(?:ation)? "
+                r"(?:cut|cuts|credit|increase|hike|break)s?|standards|requirements|"
+                r"proposals?|measures|guidelines)\b"
+            ),
+            needs=_rx(
+                r"\b(?:pass(?:ed|es|age)|sign(?:ed|s)|approv(?:ed|es|al)|adopt(?:ed|s)|"
+                r"enact(?:ed|s)|propos(?:e|ed|es)|introduc(?:e|ed|es)|impos(?:e|ed|es|ing)|"
+                r"lift(?:ed|s)?|extend(?:ed|s)?|block(?:ed|s)?|struck down|repeal(?:ed|s)?|"
+                r"veto(?:ed)?|enforc(?:e|ed|es)|implement|reviewing|"
+                r"loosen(?:ing)?|tighten(?:ing)?|vot(?:ed|es|e)|unveil(?:ed|s)|"
+                r"requir(?:e|es|ed)|ban|banned|illegal|ordered|demanding|"
+                r"urg(?:e|ed|ing))\b"
+            ),
+        ),
+    ),
+    "legal": (
+        Rule(
+            _rx(
+                r"\b(?:lawsuits?|sue|sued|sues|suing|filed (?:a |the )?suit|"
+                r"(?:a|the) suit (?:against|by|filed)|class[- ]action|court|judge|ruling|"
+                r"ruled|jury|acquitted|indict(?:ed|ment)|charged with|(?:criminal|federal) "
+                r"charges|charges (?:against|were filed|filed|of|related)|(?:faces?|on) charges|"
+                r"pleaded|pleads guilty|guilty plea|convicted|sentenced|sentencing|"
+                r"settlement|settled (?:a|the|with|its) (?:\w+ )?(?:case|lawsuit|suit|claims?|"
+                r"charges)?|fined|fines (?:of|totall?ing)|(?:a|the) fine of|antitrust|"
+                r"investigat(?:ing|ion|ions|es|ed)|probe (?:into|of)|(?:a|an) (?:\w+ )?probe|"
+                r"inquiry|subpoena\w*|prosecutors?|attorney general|litigation|infring\w+|"
+                r"injunction|arrest(?:ed|s)?|detention|legal (?:action|dispute|battle|fight|"
+                r"challenge)|trial|scrutiny from)\b"
+            ),
+            refuse_after=_rx(
+                r"(?: (?:period|version|run|subscription|membership|offer|request|of our|"
+                r"of \d+)|s? (?:are|is|were) offered|,? not to be| line| print|(?-i: Polar)|"
+                r" party| coalition| stations?| and error)\b"
+            ),
+            refuse_before=_rx(
+                r"(?:\b(?:free|full|drug|food|tennis|basketball|science|"
+                r"scientific|research|further)\s+(?:\w+\s+)?|"
+                r"\b(?:is|was|be|are|looks?|seems?|feel|feels) (?:\w+ )?)$"
+            ),
+        ),
+    ),
+    "earnings": (
+        Rule(
+            _rx(
+                r"\b(?:(?:reported|reports|report|posted|posts|announced|announces|released|beat|"
+                r"missed|topped|forecast|expects|sees|cut|raised|lowered) "
+                r"(?:\S+ ){0,4}?(?:earnings|results|revenue|profits?|loss|losses|guidance|"
+                r"net income)|earnings (?:report|release|call|per share|beat|miss|season|"
+                r"estimates?)|(?:quarterly|annual|full-year|half-year|interim|fiscal[- ]year) "
+                r"(?:earnings|results|revenue|profit|loss|sales)|(?:first|second|third|"
+                r"fourth|September|June|March|December)[- ]quarter (?:earnings|results|revenue|"
+                r"profit|loss|sales)|Q[1-4] (?:earnings|results)|financial results|results season|"
+                rf"(?:net )?(?:loss|losses|profit) of (?:nearly |about |more than )?{_MONEY}|"
+                rf"revenue of (?:nearly |about )?{_MONEY}|per[- ](?:diluted )?share earnings)"
+            ),
+        ),
+    ),
+    "layoffs": (
+        Rule(
+            _rx(
+                r"\b(?:lay(?:s|ing)? off|laid off|layoffs?|job cuts?|"
+                r"cut(?:s|ting)? (?:\d[\d,]* |thousands of |hundreds of |some |more )?"
+                r"(?:jobs|positions|roles|staff|workers|employees|its workforce)|"
+                r"eliminat(?:e|es|ed|ing) (?:\d[\d,]* )?(?:jobs|positions|roles)|"
+                r"job eliminations|redundanc(?:y|ies)|workforce reduction|"
+                r"reduc(?:e|es|ed|ing) (?:its |the )?(?:workforce|headcount|staff)|"
+                r"headcount (?:reduction|cuts))\b"
+            ),
+        ),
+    ),
+}
+# Words (or the starts of words) that every trigger of a kind holds: one scan of the text for
+# all of them tells which kinds' rules a sentence needs, so most sentences run none.
+ANCHORS: dict[str, tuple[str, ...]] = {
+    "funding": (
+        "rais",
+        "series",
+        "seed",
+        "funding",
+        "round",
+        "financing",
+        "initial public",
+        "ipo",
+        "secondary listing",
+        "share sale",
+        "go public",
+        "goes public",
+        "going public",
+        "lifeline",
+        "bail",
+        "rescue",
+        "backer",
+        "invest",
+        "inject",
+    ),
+    "acquisition": (
+        "acquir",
+        "acquisition",
+        "bought",
+        "buy",
+        "purchas",
+        "merg",
+        "takeover",
+        "sold",
+        "selling",
+        "took",
+    ),
+    "compute_deal": (
+        "gpu",
+        "chip",
+        "semiconductor",
+        "compute",
+        "computing",
+        "cloud",
+        "data cent",
+        "datacent",
+        "server",
+        "accelerator",
+        "tpu",
+        "supercomputer",
+        "h100",
+        "a100",
+        "h200",
+        "b200",
+    ),
+    "partnership": (
+        "partner",
+        "team",
+        "collaborat",
+        "joint venture",
+        "alliance",
+        "memorandum",
+        "mou",
+        "licen",
+        "distribution",
+        "supply",
+        "reseller",
+        "ink",
+        "strike",
+        "struck",
+        "sign",
+    ),
+    "launch": (
+        "launch",
+        "unveil",
+        "debut",
+        "introduc",
+        "roll",
+        "releas",
+        "took the wraps",
+        "takes the wraps",
+        "on sale",
+        "available",
+        "shipping",
+        "store shelves",
+        "announc",
+        "new feature",
+    ),
+    "hiring": (
+        "appoint",
+        "hired",
+        "hires",
+        "poach",
+        "recruit",
+        "named",
+        "chief",
+        "ceo",
+        "cfo",
+        "cto",
+        "coo",
+        "cso",
+        "president",
+        "chair",
+        "head",
+        "director",
+        "executive",
+        "manager",
+        "lead",
+        "engineer",
+        "scientist",
+        "researcher",
+        "coach",
+        "editor",
+        "advis",
+        "member",
+        "partner",
+        "join",
+        "step",
+        "resign",
+        "left",
+        "leaving",
+        "leaves",
+        "leave",
+        "depart",
+        "ousted",
+        "sacked",
+        "fired",
+        "retir",
+        "successor",
+        "replace",
+        "take",
+        "took",
+        "start",
+    ),
+    "policy": (
+        "tariff",
+        "export control",
+        "executive order",
+        "general licen",
+        "stimulus",
+        "effect",
+        "force",
+        "pull",
+        "law",
+        "legislation",
+        "bill",
+        "act",
+        "regulation",
+        "rules",
+        "ban",
+        "moratorium",
+        "directive",
+        "ordinance",
+        "subsid",
+        "tax",
+        "standards",
+        "requirements",
+        "proposal",
+        "measures",
+        "guidelines",
+    ),
+    "legal": (
+        "lawsuit",
+        "sue",
+        "suing",
+        "suit",
+        "class",
+        "court",
+        "judge",
+        "ruling",
+        "ruled",
+        "jury",
+        "acquitted",
+        "indict",
+        "charge",
+        "plead",
+        "guilty",
+        "convicted",
+        "sentenc",
+        "settle",
+        "fined",
+        "fines",
+        "fine of",
+        "antitrust",
+        "investigat",
+        "probe",
+        "inquiry",
+        "subpoena",
+        "prosecutor",
+        "attorney general",
+        "litigation",
+        "infring",
+        "injunction",
+        "arrest",
+        "detention",
+        "legal",
+        "trial",
+        "scrutiny",
+    ),
+    "earnings": (
+        "earnings",
+        "results",
+        "revenue",
+        "profit",
+        "loss",
+        "guidance",
+        "income",
+        "quarter",
+        "q1",
+        "q2",
+        "q3",
+        "q4",
+        "per share",
+        "per-share",
+        "per diluted",
+    ),
+    "layoffs": (
+        "lay",
+        "laid",
+        "job cut",
+        "cut",
+        "eliminat",
+        "job eliminations",
+        "redundanc",
+        "workforce",
+        "reduc",
+        "headcount",
+    ),
+}
+
+
+def _kinds_by_anchor(anchors: dict[str, tuple[str, ...]]) -> dict[str, frozenset[str]]:
+    """Each anchor word with the kinds whose triggers hold it."""
+    kinds: dict[str, frozenset[str]] = {}
+    for kind, words in anchors.items():
+        for word in words:
+            kinds[word] = kinds.get(word, frozenset()) | {kind}
+    return kinds
+
+
+_ANCHOR_KINDS = _kinds_by_anchor(ANCHORS)
+_ANCHOR = re.compile(r"\b(?:" + trie_regex(_ANCHOR_KINDS) + ")")
+# Buying art is not buying a company.
+_ARTWORK = _rx(r"\b(?:painting|portrait|artwork|sculpture|masterpiece|museum)s?\b")
+# A count of chips in a sentence that also says they are bought or owned is a compute deal.
+_PROCURED = _rx(
+    r"\b(?:own|owns|buy|buys|bought|buying|purchas\w+|order\w*|acquir\w+|deploy\w*|"
+    r"secur(?:e|es|ed|ing)|rent\w*|leas(?:e|es|ed|ing)|suppl(?:y|ies|ied)|ship(?:s|ped|ping)?|"
+    r"deliver\w*|receiv\w+)\b"
+)
+# Monetary policy ("the Fed cut rates") is not the policy or regulation the events are about.
+_MONETARY = _rx(
+    r"\b(?:central bank|Fed|Federal Reserve|People's Bank|ECB|interest rates?|"
+    r"basis points|reserve requirement|reserve ratio|monetary policy)\b"
+)
+
+
+@dataclass(frozen=True)
+class Event:
+    """One event a sentence reports, with the words that triggered it."""
+
+    type: str
+    trigger: str
+    field: str  # "title" or "text"
+    start: int  # where the trigger is in that field
+    end: int
+    sentence: str
+
+
+def sentences(text: str) -> Iterator[tuple[int, str]]:
+    """Each sentence with where it starts."""
+    start = 0
+    for stop in _STOP.finditer(text):
+        if stop.group()[0] != "\n" and _ABBREVIATION.search(text, max(0, start), stop.start() + 1):
+            continue
+        if text[start : stop.start()].strip():
+            yield start, text[start : stop.end()]
+        start = stop.end()
+    if text[start:].strip():
+        yield start, text[start:]
+
+
+class EventFinder:
+    """Finds the events each sentence of a title and text reports."""
+
+    def find(
+        self,
+        fields: Sequence[tuple[str, str]],
+        chips: Sequence[tuple[str, int, int]] = (),
+        orgs: Sequence[tuple[str, int]] = (),
+    ) -> list[Event]:
+        """Every event of each sentence of the (field, text) pairs, in order.
+
+        ``chips`` are the counts of chips found, as (field, start, end); ``orgs`` where the
+        organisations found start, as (field, start).
+        """
+        found = []
+        for field, text in fields:
+            counts = [(start, end) for where, start, end in chips if where == field]
+            names = [start for where, start in orgs if where == field]
+            anchors = [
+                (m.start(), _ANCHOR_KINDS[m.group()]) for m in _ANCHOR.finditer(text.lower())
+            ]
+            for offset, sentence in sentences(text):
+                end = offset + len(sentence)
+                kinds = frozenset().union(*(k for at, k in anchors if offset <= at < end))
+                if counts and any(offset <= s < end for s, _ in counts):
+                    kinds |= {"compute_deal"}
+                if not kinds:
+                    continue
+                inside = [s - offset for s in names if offset <= s < end]
+                found += self._sentence(field, offset, sentence, counts, inside, kinds)
+        return found
+
+    def _sentence(
+        self,
+        field: str,
+        offset: int,
+        sentence: str,
+        counts: Sequence[tuple[int, int]],
+        orgs: Sequence[int],
+        kinds: frozenset[str],
+    ) -> list[Event]:
+        """The events of the given kinds one sentence reports, one per kind."""
+        found = []
+        context = " ".join(sentence.split())[:300]
+        for kind, rules in RULES.items():
+            if kind not in kinds:
+                continue
+            if kind == "policy" and _MONETARY.search(sentence):
+                continue
+            if kind == "acquisition" and _ARTWORK.search(sentence):
+                continue
+            match = next((m for m in (rule.match(sentence, orgs) for rule in rules) if m), None)
+            if match:
+                start = offset + match.start()
+                found.append(
+                    Event(kind, match.group(), field, start, start + len(match.group()), context)
+                )
+            elif kind == "compute_deal" and _PROCURED.search(sentence):
+                inside = [(s, e) for s, e in counts if offset <= s < offset + len(sentence)]
+                if inside:
+                    s, e = inside[0]
+                    found.append(
+                        Event(kind, sentence[s - offset : e - offset], field, s, e, context)
+                    )
+        return found
