@@ -11,6 +11,7 @@ import re
 import shutil
 import subprocess
 import sys
+from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -156,7 +157,7 @@ def test_an_earlier_report_is_replaced_and_any_other_folder_refused(
 
 def test_day_chart_keeps_empty_days_on_the_axis_and_stacks_series() -> None:
     chart = svg.day_chart(
-        [("2026-11-17", "funding"), ("2026-11-17", "launch"), ("2026-11-20", "funding")], "x"
+        "c", [("2026-11-17", "funding"), ("2026-11-17", "launch"), ("2026-11-20", "funding")], "x"
     )
     bars = re.findall(r'<rect class="bar"[^>]*data-day="([\d-]+)"[^>]*data-count="(\d+)"', chart)
     assert bars == [("2026-11-17", "1"), ("2026-11-17", "1"), ("2026-11-20", "1")]
@@ -203,13 +204,18 @@ def demo_report(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     storage = open_storage(db, create=False)
     try:
         summaries = storage.story_summaries(limit=1000)
-        on_site = {
-            site: len(storage.story_summaries(site=site, limit=1000))
-            for site in {s["first_site"] for s in summaries}
+        # What each filter must leave, as the store's own filters answer.
+        filtered = {
+            ("site", name): storage.story_summaries(site=name, limit=1000)
+            for name in {s["first_site"] for s in summaries}
         }
+        for org in {o for s in summaries for o in s["organisations"]}:
+            filtered["org", org] = storage.story_summaries(org=org, limit=1000)
+        for kind in {e for s in summaries for e in s["events"]}:
+            filtered["event", kind] = storage.story_summaries(event=kind, limit=1000)
     finally:
         storage.close()
-    return {"dir": folder / "report", "stories": summaries, "on_site": on_site}
+    return {"dir": folder / "report", "stories": summaries, "filtered": filtered}
 
 
 @pytest.fixture(scope="module")
@@ -281,15 +287,30 @@ def test_index_renders_its_chart_and_filters_in_chromium(
     index = visit(demo_report["dir"] / "index.html")
     index.assert_clean()
     days = {s["day"] for s in stories}
-    assert index.count("svg.chart rect.bar") == len(days) >= 3
+    assert index.count("#chart-days rect.bar") == len(days) >= 3
     counts = index.page.eval_on_selector_all(
-        "svg.chart rect.bar", "bars => bars.map(b => Number(b.dataset.count))"
+        "#chart-days rect.bar", "bars => bars.map(b => Number(b.dataset.count))"
     )
     assert sum(counts) == len(stories)
     heights = index.page.eval_on_selector_all(
         "svg.chart rect.bar", "bars => bars.map(b => b.getBoundingClientRect().height)"
     )
     assert min(heights) > 0
+    # By event type: a story counts under each kind it reports, or under "no event found".
+    kinds = [(s["day"], e) for s in stories for e in s["events"] or ["none"]]
+    events = index.page.eval_on_selector_all(
+        "#chart-events rect.bar", "bars => bars.map(b => [b.dataset.day, Number(b.dataset.count)])"
+    )
+    assert len(events) == len(set(kinds)) and sum(c for _, c in events) == len(kinds)
+    assert len({e for s in stories for e in s["events"]}) >= 5
+    # By organisation: at most eight series, the organisation named by most stories among them.
+    orgs = Counter(o for s in stories for o in s["organisations"])
+    series = set(
+        index.page.eval_on_selector_all(
+            "#chart-orgs rect.bar", "bars => bars.map(b => b.dataset.series)"
+        )
+    )
+    assert 1 < len(series) <= 8 and orgs.most_common(1)[0][0] in series <= set(orgs)
     rows = "#story-table tbody tr.story"
     assert index.count(rows) == len(stories)
     assert index.count("#source-table tbody tr") >= 4  # the demo's four publishers at least
@@ -299,9 +320,26 @@ def test_index_renders_its_chart_and_filters_in_chromium(
     assert index.count(f"{rows}:visible") == helix >= 1
     assert index.page.inner_text("#shown") == f"{helix} of {len(stories)} stories"
     index.page.fill("#filter-text", "")
-    site, expected = max(demo_report["on_site"].items(), key=lambda item: item[1])
+    for (what, value), expected in demo_report["filtered"].items():
+        select = f"#filter-{what}"
+        index.page.select_option(select, value)
+        shown = index.page.eval_on_selector_all(
+            f"{rows}:visible", "rows => rows.map(r => Number(r.dataset.story))"
+        )
+        assert sorted(shown) == sorted(s["story_id"] for s in expected), (what, value)
+        index.page.select_option(select, "")
+    # Filters combine: a site and an organisation leave the stories that have both.
+    filtered = demo_report["filtered"]
+    org = max((o for kind, o in filtered if kind == "org"), key=lambda o: len(filtered["org", o]))
+    site = filtered["org", org][0]["first_site"]
+    both = {s["story_id"] for s in filtered["site", site]} & {
+        s["story_id"] for s in filtered["org", org]
+    }
     index.page.select_option("#filter-site", site)
-    assert index.count(f"{rows}:visible") == expected < len(stories)
+    index.page.select_option("#filter-org", org)
+    assert index.count(f"{rows}:visible") == len(both)
+    index.page.select_option("#filter-site", "")
+    index.page.select_option("#filter-org", "")
     index.page.fill("#filter-text", "zzzz no such word")
     assert index.count(f"{rows}:visible") == 0
     assert index.page.is_visible("#no-match")

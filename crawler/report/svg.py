@@ -16,9 +16,20 @@ from typing import Any
 
 # The roles of a sighting in a story, in legend order.
 ROLES = ("original", "copy", "rewrite")
-# Series colours of stacked charts; the last is "other".
-PALETTE = ("#2563eb", "#d97706", "#059669", "#db2777", "#7c3aed", "#0891b2", "#65a30d", "#9ca3af")
-OTHER = "other"
+# Series colours of stacked charts, ten apart (one per event type); the last, grey, is "none".
+PALETTE = (
+    "#2563eb",
+    "#d97706",
+    "#059669",
+    "#db2777",
+    "#7c3aed",
+    "#0891b2",
+    "#65a30d",
+    "#dc2626",
+    "#92400e",
+    "#475569",
+    "#c4c8cf",
+)
 
 
 def esc(value: object) -> str:
@@ -36,27 +47,39 @@ def short_time(stamp: str | None) -> str:
     return stamp[:16].replace("T", " ") if stamp else ""
 
 
-def day_chart(items: Sequence[tuple[str, str]], label: str, series: Sequence[str] = ()) -> str:
+def day_chart(
+    chart_id: str,
+    items: Sequence[tuple[str, str]],
+    label: str,
+    series: Sequence[str] = (),
+    grey: str | None = None,
+) -> str:
     """A bar per day with stories, stacked by series: ``items`` are (day, series) pairs.
 
-    Days without stories keep their slot on the axis, so gaps in the news show as gaps.
+    Days without stories keep their slot on the axis, so gaps in the news show as gaps; the
+    series ``grey`` (stories with none of the others) is drawn in grey.
     """
     counts = Counter(items)
     days = sorted({day for day, _ in items})
     if not days:
-        return '<p class="empty">No stories in this period.</p>'
+        return f'<p class="empty" id="{chart_id}">No stories to chart.</p>'
     first, last = date.fromisoformat(days[0]), date.fromisoformat(days[-1])
     slots = [(first + timedelta(d)).isoformat() for d in range((last - first).days + 1)]
     totals = Counter(day for day, _ in items)
     top = _nice_ceiling(max(totals.values()))
     order = list(series) or sorted({s for _, s in items})
-    width, height, left, bottom, top_pad = 760, 240, 40, 46, 12
-    plot_w, plot_h = width - left - 10, height - bottom - top_pad
+    colours = {name: PALETTE[i % (len(PALETTE) - 1)] for i, name in enumerate(order)}
+    if grey is not None:
+        colours[grey] = PALETTE[-1]
+    width, left, bottom, top_pad = 760, 40, 30, 12
+    keys = _chart_legend(colours, width - 10, left) if len(order) > 1 else []
+    plot_w, plot_h = width - left - 10, 190
+    height = top_pad + plot_h + bottom + 18 * len(keys)
     slot_w = plot_w / len(slots)
     bar_w = max(2.0, min(36.0, slot_w * 0.7))
     out = [
-        f'<svg class="chart" role="img" viewBox="0 0 {width} {height}" width="{width}" '
-        f'height="{height}" aria-label="{esc(label)}">',
+        f'<svg class="chart" id="{chart_id}" role="img" viewBox="0 0 {width} {height}" '
+        f'width="{width}" height="{height}" aria-label="{esc(label)}">',
         f"<title>{esc(label)}</title>",
     ]
     for tick in _ticks(top):
@@ -75,25 +98,26 @@ def day_chart(items: Sequence[tuple[str, str]], label: str, series: Sequence[str
                 continue
             h = count / top * plot_h
             base -= h
-            colour = _colour(order, name)
             out.append(
                 f'<rect class="bar" x="{x:.1f}" y="{base:.1f}" width="{bar_w:.1f}" '
-                f'height="{h:.1f}" fill="{colour}" data-day="{day}" '
+                f'height="{h:.1f}" fill="{colours[name]}" data-day="{day}" '
                 f'data-series="{esc(name)}" data-count="{count}">'
                 f"<title>{day}: {count} {esc(name)}</title></rect>"
             )
         if i % every == 0:
             cx = left + i * slot_w + slot_w / 2
             out.append(
-                f'<text class="axis" x="{cx:.1f}" y="{height - bottom + 16}" '
+                f'<text class="axis" x="{cx:.1f}" y="{top_pad + plot_h + 16}" '
                 f'text-anchor="middle">{day[5:]}</text>'
             )
     out.append(
         f'<line class="axis-line" x1="{left}" x2="{width - 10}" y1="{top_pad + plot_h}" '
         f'y2="{top_pad + plot_h}"/>'
     )
-    if len(order) > 1:
-        out.extend(_chart_legend(order, height - 14, left))
+    for row, line in enumerate(keys):
+        out.append(f'<g transform="translate(0 {top_pad + plot_h + bottom + 18 * row + 8})">')
+        out.extend(line)
+        out.append("</g>")
     out.append("</svg>")
     return "\n".join(out)
 
@@ -263,32 +287,29 @@ def _clip(text: str, size: int) -> str:
     return text if len(text) <= size else text[: size - 1] + "…"
 
 
-def _colour(order: Sequence[str], name: str) -> str:
-    """A series' colour: by its place, grey for "other"."""
-    if name == OTHER:
-        return PALETTE[-1]
-    return PALETTE[order.index(name) % (len(PALETTE) - 1)]
-
-
-def _chart_legend(order: Sequence[str], y: float, left: float) -> list[str]:
-    """A legend row under a stacked chart."""
-    out, x = [], left
-    for name in order:
-        out.append(
-            f'<rect class="key" x="{x:.0f}" y="{y - 9}" width="10" height="10" '
-            f'fill="{_colour(order, name)}"/><text class="axis" x="{x + 14:.0f}" y="{y}">'
-            f"{esc(_clip(name, 18))}</text>"
+def _chart_legend(colours: dict[str, str], right: float, left: float) -> list[list[str]]:
+    """A stacked chart's legend, wrapped into rows that fit the chart's width."""
+    rows: list[list[str]] = [[]]
+    x = left
+    for name, colour in colours.items():
+        room = 24 + 6.5 * min(len(name), 24)
+        if x + room > right and rows[-1]:
+            rows.append([])
+            x = left
+        rows[-1].append(
+            f'<rect class="key" x="{x:.0f}" y="-9" width="10" height="10" fill="{colour}"/>'
+            f'<text class="axis" x="{x + 14:.0f}" y="0">{esc(_clip(name, 24))}</text>'
         )
-        x += 24 + 7 * min(len(name), 18)
-    return out
+        x += room
+    return rows
 
 
 def _nice_ceiling(value: int) -> int:
-    """The axis top: the value rounded up to 1, 2 or 5 times a power of ten."""
+    """The axis top: the value rounded up to a round number (6, 8, 10, 15, 20, 30, ...)."""
     if value <= 5:
         return max(value, 1)
     power = 10 ** int(math.log10(value))
-    return next(m * power for m in (1, 2, 5, 10) if m * power >= value)
+    return next(int(m * power) for m in (1, 1.5, 2, 3, 4, 5, 6, 8, 10) if m * power >= value)
 
 
 def _ticks(top: int) -> list[int]:
