@@ -60,9 +60,10 @@ def put(storage: Any, folder: Folder, url: str, site: str, title: str, text: str
 
 
 @pytest.fixture
-def hostile_store(tmp_path: Path) -> str:
-    """A store whose headlines, site names, URLs and source errors carry markup and script."""
-    db = str(tmp_path / "hostile.db")
+def hostile_store(store_url: str) -> str:
+    """A store on each backend whose headlines, site names, URLs and source errors carry markup
+    and script."""
+    db = store_url
     storage = open_storage(db)
     folder = Folder(FoldConfig())
     try:
