@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+from dataclasses import asdict
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -72,7 +73,7 @@ def source_rows(
     longer (or never, as the demo's) names."""
     rows = health_rows(config, stored, now)
     for name in sorted(set(stored) - set(config.sources)):
-        health = stored[name].__dict__
+        health = asdict(stored[name])
         rows.append(
             {"source": name, "kind": "", "group": "", "url": None, "enabled": False}
             | {"state": "not configured", "reason": ""}
