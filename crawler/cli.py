@@ -28,6 +28,7 @@ COMMANDS = {
     "search": "crawler.commands.search:search",
     "show": "crawler.commands.show:show",
     "export": "crawler.commands.export:export",
+    "report": "crawler.commands.report:report",
     "serve": "crawler.commands.serve:serve",
     "schedule": "crawler.commands.schedule:schedule",
     "runs": "crawler.commands.history:runs",
@@ -135,6 +136,27 @@ def build_parser() -> argparse.ArgumentParser:
         "--since", metavar="CURSOR", help="only rows changed after this printed cursor"
     )
     export.add_argument("--force", action="store_true", help="replace PATH if it exists")
+
+    report = sub.add_parser(
+        "report",
+        help="a static HTML report that opens from disk: stories, timelines, charts, sources",
+    )
+    _store_options(report)
+    report.add_argument(
+        "--output",
+        required=True,
+        metavar="DIR",
+        help="folder to write (an earlier report's is replaced)",
+    )
+    report.add_argument(
+        "--since", type=iso_date, help="only stories published on or after this ISO date"
+    )
+    report.add_argument(
+        "--limit",
+        type=int,
+        default=1000,
+        help="at most this many stories, the latest (default 1000)",
+    )
     _service_commands(sub)
     return parser
 

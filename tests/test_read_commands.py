@@ -14,7 +14,7 @@ from storage import open_storage
 
 
 @pytest.mark.parametrize(
-    "command", ["stories", "runs", "status", "export", "sources", "search", "show"]
+    "command", ["stories", "runs", "status", "export", "sources", "search", "show", "report"]
 )
 def test_a_mistyped_store_path_exits_3_and_creates_nothing(
     command: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
@@ -24,6 +24,7 @@ def test_a_mistyped_store_path_exits_3_and_creates_nothing(
         "export": ["--output", str(tmp_path / "out.jsonl")],
         "search": ["Nvidia"],
         "show": ["1"],
+        "report": ["--output", str(tmp_path / "out.jsonl")],
     }.get(command, [])
     assert main([command, "--db", str(missing), *extra]) == 3
     assert "no newsfold store there" in capsys.readouterr().err

@@ -13,10 +13,12 @@ from urllib.parse import urlsplit
 from rich.console import Console
 
 from config.loader import ConfigError
+from config.schema import NewsfoldConfig
 from crawler.commands import load, store_target
 from crawler.exitcodes import EXIT_FAILED, EXIT_OK
 from crawler.sources.health import failing
 from storage import open_storage
+from storage.base import SourceHealth
 
 
 def sources(args: argparse.Namespace, console: Console) -> int:
@@ -31,7 +33,19 @@ def sources(args: argparse.Namespace, console: Console) -> int:
         stored = storage.source_health()
     finally:
         storage.close()
-    now = datetime.now(UTC)
+    rows = health_rows(config, stored, datetime.now(UTC))
+    if args.format == "json":
+        for row in rows:
+            sys.stdout.write(json.dumps(row) + "\n")
+        return EXIT_OK
+    Console(soft_wrap=True).print(_table(rows), highlight=False, markup=False)
+    return EXIT_OK
+
+
+def health_rows(
+    config: NewsfoldConfig, stored: dict[str, SourceHealth], now: datetime
+) -> list[dict[str, Any]]:
+    """Every configured source, enabled first, with its state and stored health fields."""
     rows: list[dict[str, Any]] = []
     for name, source in sorted(config.sources.items(), key=lambda i: (not i[1].enabled, i[0])):
         health = stored.get(name)
@@ -49,12 +63,7 @@ def sources(args: argparse.Namespace, console: Console) -> int:
                 **({k: v for k, v in asdict(health).items() if k != "source"} if health else {}),
             }
         )
-    if args.format == "json":
-        for row in rows:
-            sys.stdout.write(json.dumps(row) + "\n")
-        return EXIT_OK
-    Console(soft_wrap=True).print(_table(rows), highlight=False, markup=False)
-    return EXIT_OK
+    return rows
 
 
 LINE = "{:<24}  {:<7}  {:<10}  {:<12}  {:<16}  {:>8}  {:<16}  {}"
