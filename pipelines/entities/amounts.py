@@ -11,7 +11,7 @@ PREFIX_CURRENCIES = {
     "US$": "USD",
     "U.S.$": "USD",
     "USD": "USD",
-    "$": "USD",  # a bare dollar sign is read as US dollars
+    "$": "USD",  # a bare dollar sign: US dollars unless the text says otherwise (local_dollar)
     "A$": "AUD",
     "AU$": "AUD",
     "AUD": "AUD",
@@ -93,7 +93,7 @@ CENT_UNITS = frozenset({"cents", "cent"})
 
 _NUMBER = r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?"
 _MAGNITUDE = (
-    r"[ \t]?(?P<{name}>(?i:thousand|million|billion|trillion|lakh|crore)|"
+    r"[ \t-]?(?P<{name}>(?i:thousand|million|billion|trillion|lakh|crore)|"
     r"mn|mln|bn|bln|tn|cr|[mMbBkK])(?![\w])"
 )
 
@@ -113,7 +113,7 @@ PREFIXED = re.compile(
 # "800 billion yuan", "15 million euros", "75 cents", "135-thousand-dollars", "15- to 50 cents"
 SUFFIXED = re.compile(
     rf"(?<![\w$.,])(?P<num>{_NUMBER})(?:-?[ \t]?(?:-|–|to)[ \t]?(?P<num2>{_NUMBER}))?"
-    rf"(?:{_MAGNITUDE.format(name='mag')})?[ \t](?P<cur>{_alternation(SUFFIX_CURRENCIES)})\b"
+    rf"(?:{_MAGNITUDE.format(name='mag')})?[ \t-](?P<cur>{_alternation(SUFFIX_CURRENCIES)})\b"
 )
 CHIP_NAMES = (
     "GB300 GB200 B300 B200 B100 H200 H100 H800 H20 A100 A800 A10G L40S L4 MI355X MI350X MI325X "
@@ -129,6 +129,61 @@ CHIPS = re.compile(
     + r")s?(?:[ \t]+(?:GPUs?|chips?|accelerators?|processors?|superchips?))?"
     r"|(?P<generic>GPUs|graphics processing units|AI chips|AI accelerators|accelerators|TPUs))\b"
 )
+
+
+# A story's own dollar: the currency a bare "$" or "dollars" means. Written markers ("A$",
+# "Australian dollars") settle it; else the places the story names (a dateline like "SYDNEY",
+# "Perth-based"), when they outnumber the United States'.
+DOLLAR_MARKERS = {
+    "AUD": re.compile(r"(?<![\w$])(?:A\$|AU\$|AUD\b)|\bAustralian dollars?\b"),
+    "NZD": re.compile(r"(?<![\w$])(?:NZ\$|NZD\b)|\bNew Zealand dollars?\b"),
+    "CAD": re.compile(r"(?<![\w$])(?:C\$|CA\$|CAD\b)|\bCanadian dollars?\b"),
+}
+# places in any case (a dateline is in capitals: "SYDNEY (Reuters) -")
+DOLLAR_PLACES = {
+    "AUD": re.compile(
+        r"(?i)\b(?:Australia|Australian|Australians|Sydney|Melbourne|Brisbane|Perth|Adelaide|"
+        r"Canberra|Hobart|Queensland|New South Wales|NSW|Tasmania|ASX)\b"
+    ),
+    "NZD": re.compile(
+        r"(?i)\b(?:New Zealand|New Zealanders?|Auckland|Wellington|Christchurch|(?-i:Kiwis?)|NZX)\b"
+    ),
+    "CAD": re.compile(
+        r"(?i)\b(?:Canada|Canadians?|Toronto|Vancouver|Montreal|Ottawa|Calgary|Edmonton|Winnipeg|"
+        r"Halifax|Saskatoon|Regina|Kelowna|Kamloops|Kitchener|Mississauga|Brampton|Oshawa|"
+        r"British Columbia|B\.C\.|Alberta|Ontario|Quebec|Manitoba|Saskatchewan|Nova Scotia|"
+        r"New Brunswick|Newfoundland|RCMP|TSX)\b"
+    ),
+}
+US_PLACES = re.compile(
+    r"(?<![\w$])(?:US\$|U\.S\.|USD\b)|\b(?:US|United States|America|American|Americans|"
+    r"Washington|New York|California|Wall Street|Nasdaq|NYSE)\b"
+)
+
+
+def local_dollar(text: str) -> str:
+    """The currency a bare "$" means in this text: USD unless it says AUD, NZD or CAD."""
+    marked = [code for code, marker in DOLLAR_MARKERS.items() if marker.search(text)]
+    if len(marked) == 1:
+        return marked[0]
+    if marked:
+        return "USD"
+    counts = {code: _weight(places, text) for code, places in DOLLAR_PLACES.items()}
+    code = max(counts, key=lambda c: counts[c])
+    if counts[code] >= 2 and counts[code] > len(US_PLACES.findall(text)):
+        return code
+    return "USD"
+
+
+def _weight(places: re.Pattern[str], text: str) -> int:
+    """Mentions of a country's places; a dateline ("SYDNEY") or a "-based" counts twice."""
+    return sum(
+        2
+        if (found.group().isupper() and len(found.group()) > 3)
+        or text.startswith("-based", found.end())
+        else 1
+        for found in places.finditer(text)
+    )
 
 
 @dataclass(frozen=True)
@@ -155,22 +210,27 @@ def _number(text: str, magnitude: str | None, scale: str = "1") -> float:
 class AmountFinder:
     """Reads amounts of money and counts of chips from text."""
 
-    def find(self, text: str) -> list[Amount]:
-        """Every amount, in the order of the text; a range gives both its ends."""
+    def find(self, text: str, dollar: str = "USD") -> list[Amount]:
+        """Every amount, in the order of the text; a range gives both its ends.
+
+        ``dollar``: the currency of a bare "$" or "dollars" (see ``local_dollar``).
+        """
         found: list[Amount] = []
         taken: list[tuple[int, int]] = []
         for match in PREFIXED.finditer(text):
             taken.append(match.span())
             if match["cur"].isalpha() and _is_year(match["num"]) and not match["mag"]:
                 continue  # "Euro 2020" is a football tournament
-            found += self._money(match, PREFIX_CURRENCIES[match["cur"]])
+            currency = dollar if match["cur"] == "$" else PREFIX_CURRENCIES[match["cur"]]
+            found += self._money(match, currency)
         for match in SUFFIXED.finditer(text):
             if any(s < match.end() and match.start() < e for s, e in taken):
                 continue
             unit = match["cur"]
             if unit in NEED_MAGNITUDE and not match["mag"]:
                 continue
-            found += self._money(match, SUFFIX_CURRENCIES[unit], cents=unit in CENT_UNITS)
+            currency = dollar if unit in ("dollars", "cents", "cent") else SUFFIX_CURRENCIES[unit]
+            found += self._money(match, currency, cents=unit in CENT_UNITS)
         for match in CHIPS.finditer(text):
             if _is_year(match["num"]) and not match["mag"]:
                 continue
