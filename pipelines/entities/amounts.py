@@ -6,6 +6,8 @@ import re
 from dataclasses import dataclass
 from decimal import Decimal
 
+from pipelines.entities.gazetteer import trie_regex
+
 # Currency signs and codes written before the number, longest first so "US$" wins over "$".
 PREFIX_CURRENCIES = {
     "US$": "USD",
@@ -133,57 +135,65 @@ CHIPS = re.compile(
 
 # A story's own dollar: the currency a bare "$" or "dollars" means. Written markers ("A$",
 # "Australian dollars") settle it; else the places the story names (a dateline like "SYDNEY",
-# "Perth-based"), when they outnumber the United States'.
+# "Perth-based"), when they outnumber the United States'; a dateline or a "-based" counts twice.
 DOLLAR_MARKERS = {
-    "AUD": re.compile(r"(?<![\w$])(?:A\$|AU\$|AUD\b)|\bAustralian dollars?\b"),
-    "NZD": re.compile(r"(?<![\w$])(?:NZ\$|NZD\b)|\bNew Zealand dollars?\b"),
-    "CAD": re.compile(r"(?<![\w$])(?:C\$|CA\$|CAD\b)|\bCanadian dollars?\b"),
+    "AUD": ("A$", "AU$", "Australian dollar", "Australian dollars"),
+    "NZD": ("NZ$", "New Zealand dollar", "New Zealand dollars"),
+    "CAD": ("C$", "CA$", "Canadian dollar", "Canadian dollars"),
 }
-# places in any case (a dateline is in capitals: "SYDNEY (Reuters) -")
 DOLLAR_PLACES = {
-    "AUD": re.compile(
-        r"(?i)\b(?:Australia|Australian|Australians|Sydney|Melbourne|Brisbane|Perth|Adelaide|"
-        r"Canberra|Hobart|Queensland|New South Wales|NSW|Tasmania|ASX)\b"
-    ),
-    "NZD": re.compile(
-        r"(?i)\b(?:New Zealand|New Zealanders?|Auckland|Wellington|Christchurch|(?-i:Kiwis?)|NZX)\b"
-    ),
-    "CAD": re.compile(
-        r"(?i)\b(?:Canada|Canadians?|Toronto|Vancouver|Montreal|Ottawa|Calgary|Edmonton|Winnipeg|"
-        r"Halifax|Saskatoon|Regina|Kelowna|Kamloops|Kitchener|Mississauga|Brampton|Oshawa|"
-        r"British Columbia|B\.C\.|Alberta|Ontario|Quebec|Manitoba|Saskatchewan|Nova Scotia|"
-        r"New Brunswick|Newfoundland|RCMP|TSX)\b"
-    ),
+    "AUD": (
+        "Australia Australian Australians Sydney Melbourne Brisbane Perth Adelaide Canberra "
+        "Hobart Queensland New_South_Wales NSW Tasmania ASX"
+    ).split(),
+    "NZD": "New_Zealand New_Zealander New_Zealanders Auckland Wellington Christchurch Kiwi Kiwis "
+    "NZX".split(),
+    "CAD": (
+        "Canada Canadian Canadians Toronto Vancouver Montreal Ottawa Calgary Edmonton Winnipeg "
+        "Halifax Saskatoon Regina Kelowna Kamloops Kitchener Mississauga Brampton Oshawa B.C. "
+        "British_Columbia Alberta Ontario Quebec Manitoba Saskatchewan Nova_Scotia "
+        "New_Brunswick Newfoundland RCMP TSX"
+    ).split(),
 }
-US_PLACES = re.compile(
-    r"(?<![\w$])(?:US\$|U\.S\.|USD\b)|\b(?:US|United States|America|American|Americans|"
-    r"Washington|New York|California|Wall Street|Nasdaq|NYSE)\b"
-)
+US_PLACES = (
+    "US$ U.S. USD US United_States America American Americans Washington New_York California "
+    "Wall_Street Nasdaq NYSE"
+).split()
+
+
+def _dollar_words() -> dict[str, tuple[str, str]]:
+    """Each word that tells a story's dollar, as written and (places) in capitals."""
+    words = dict.fromkeys((w.replace("_", " ") for w in US_PLACES), ("USD", "place"))
+    for code, places in DOLLAR_PLACES.items():
+        for place in (place.replace("_", " ") for place in places):
+            words[place] = words[place.upper()] = (code, "place")
+    for code, markers in DOLLAR_MARKERS.items():
+        words.update(dict.fromkeys(markers, (code, "marker")))
+    return words
+
+
+_DOLLAR_WORDS = _dollar_words()
+# one case-sensitive prefix-tree scan for all of them: most words fail on their first letter
+_DOLLAR_WORD = re.compile(r"(?<![\w$])(?:" + trie_regex(_DOLLAR_WORDS) + r")(?:(?<=\$)|(?![\w]))")
 
 
 def local_dollar(text: str) -> str:
     """The currency a bare "$" means in this text: USD unless it says AUD, NZD or CAD."""
-    marked = [code for code, marker in DOLLAR_MARKERS.items() if marker.search(text)]
-    if len(marked) == 1:
-        return marked[0]
+    marked: set[str] = set()
+    counts = {"USD": 0, "AUD": 0, "NZD": 0, "CAD": 0}
+    for found in _DOLLAR_WORD.finditer(text):
+        code, kind = _DOLLAR_WORDS[found.group()]
+        if kind == "marker":
+            marked.add(code)
+        elif code == "USD":
+            counts[code] += 1
+        else:  # a dateline ("SYDNEY") or "Perth-based" says where the story is
+            strong = found.group().isupper() and len(found.group()) > 3
+            counts[code] += 2 if strong or text.startswith("-based", found.end()) else 1
     if marked:
-        return "USD"
-    counts = {code: _weight(places, text) for code, places in DOLLAR_PLACES.items()}
-    code = max(counts, key=lambda c: counts[c])
-    if counts[code] >= 2 and counts[code] > len(US_PLACES.findall(text)):
-        return code
-    return "USD"
-
-
-def _weight(places: re.Pattern[str], text: str) -> int:
-    """Mentions of a country's places; a dateline ("SYDNEY") or a "-based" counts twice."""
-    return sum(
-        2
-        if (found.group().isupper() and len(found.group()) > 3)
-        or text.startswith("-based", found.end())
-        else 1
-        for found in places.finditer(text)
-    )
+        return marked.pop() if len(marked) == 1 else "USD"
+    code = max(("AUD", "NZD", "CAD"), key=lambda c: counts[c])
+    return code if counts[code] >= 2 and counts[code] > counts["USD"] else "USD"
 
 
 @dataclass(frozen=True)
