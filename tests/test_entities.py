@@ -536,24 +536,34 @@ def scored(extractor: EntityExtractor) -> dict[str, bench.SplitScore]:
 
 
 # A little under what the benchmark measures (benchmarks/results/entities.json): dev, where the
-# rules were tuned, P/R organisations 0.993/0.854, amounts 0.981/0.981, events 0.957/0.927;
-# held out, organisations 0.878/0.705, amounts 0.966/0.848, events 0.769/0.698.
+# rules were tuned, P/R organisations 0.988/0.953, amounts 0.994/0.994, events 0.957/0.917;
+# heldout, whose errors were read once in tuning, organisations 1.000/0.902, amounts
+# 1.000/0.894, events 0.919/0.791; fresh, never tuned on, organisations 0.988/0.750, amounts
+# 0.931/0.900, events 0.421/0.400.
 FLOORS = {
     "dev": {
-        ("organisations", "precision"): 0.98,
-        ("organisations", "recall"): 0.84,
-        ("amounts", "precision"): 0.97,
-        ("amounts", "recall"): 0.97,
+        ("organisations", "precision"): 0.97,
+        ("organisations", "recall"): 0.94,
+        ("amounts", "precision"): 0.98,
+        ("amounts", "recall"): 0.98,
         ("events", "precision"): 0.94,
-        ("events", "recall"): 0.91,
+        ("events", "recall"): 0.90,
     },
     "heldout": {
-        ("organisations", "precision"): 0.86,
-        ("organisations", "recall"): 0.69,
-        ("amounts", "precision"): 0.95,
-        ("amounts", "recall"): 0.83,
-        ("events", "precision"): 0.75,
-        ("events", "recall"): 0.68,
+        ("organisations", "precision"): 0.98,
+        ("organisations", "recall"): 0.88,
+        ("amounts", "precision"): 0.98,
+        ("amounts", "recall"): 0.87,
+        ("events", "precision"): 0.90,
+        ("events", "recall"): 0.77,
+    },
+    "fresh": {
+        ("organisations", "precision"): 0.97,
+        ("organisations", "recall"): 0.73,
+        ("amounts", "precision"): 0.91,
+        ("amounts", "recall"): 0.88,
+        ("events", "precision"): 0.40,
+        ("events", "recall"): 0.38,
     },
 }
 
@@ -572,3 +582,4 @@ def test_the_saved_result_renders_in_the_benchmarks_readme() -> None:
     saved = json.loads((ROOT / "benchmarks" / "results" / "entities.json").read_text())
     section = report.section(saved)
     assert section.startswith("## entities") and "heldout (48 texts)" in section
+    assert "fresh (64 texts)" in section
