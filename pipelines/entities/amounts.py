@@ -6,12 +6,14 @@ import re
 from dataclasses import dataclass
 from decimal import Decimal
 
+from pipelines.entities.gazetteer import trie_regex
+
 # Currency signs and codes written before the number, longest first so "US$" wins over "$".
 PREFIX_CURRENCIES = {
     "US$": "USD",
     "U.S.$": "USD",
     "USD": "USD",
-    "$": "USD",  # a bare dollar sign is read as US dollars
+    "$": "USD",  # a bare dollar sign: US dollars unless the text says otherwise (local_dollar)
     "A$": "AUD",
     "AU$": "AUD",
     "AUD": "AUD",
@@ -93,7 +95,7 @@ CENT_UNITS = frozenset({"cents", "cent"})
 
 _NUMBER = r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?"
 _MAGNITUDE = (
-    r"[ \t]?(?P<{name}>(?i:thousand|million|billion|trillion|lakh|crore)|"
+    r"[ \t-]?(?P<{name}>(?i:thousand|million|billion|trillion|lakh|crore)|"
     r"mn|mln|bn|bln|tn|cr|[mMbBkK])(?![\w])"
 )
 
@@ -113,7 +115,7 @@ PREFIXED = re.compile(
 # "800 billion yuan", "15 million euros", "75 cents", "135-thousand-dollars", "15- to 50 cents"
 SUFFIXED = re.compile(
     rf"(?<![\w$.,])(?P<num>{_NUMBER})(?:-?[ \t]?(?:-|–|to)[ \t]?(?P<num2>{_NUMBER}))?"
-    rf"(?:{_MAGNITUDE.format(name='mag')})?[ \t](?P<cur>{_alternation(SUFFIX_CURRENCIES)})\b"
+    rf"(?:{_MAGNITUDE.format(name='mag')})?[ \t-](?P<cur>{_alternation(SUFFIX_CURRENCIES)})\b"
 )
 CHIP_NAMES = (
     "GB300 GB200 B300 B200 B100 H200 H100 H800 H20 A100 A800 A10G L40S L4 MI355X MI350X MI325X "
@@ -129,6 +131,69 @@ CHIPS = re.compile(
     + r")s?(?:[ \t]+(?:GPUs?|chips?|accelerators?|processors?|superchips?))?"
     r"|(?P<generic>GPUs|graphics processing units|AI chips|AI accelerators|accelerators|TPUs))\b"
 )
+
+
+# A story's own dollar: the currency a bare "$" or "dollars" means. Written markers ("A$",
+# "Australian dollars") settle it; else the places the story names (a dateline like "SYDNEY",
+# "Perth-based"), when they outnumber the United States'; a dateline or a "-based" counts twice.
+DOLLAR_MARKERS = {
+    "AUD": ("A$", "AU$", "Australian dollar", "Australian dollars"),
+    "NZD": ("NZ$", "New Zealand dollar", "New Zealand dollars"),
+    "CAD": ("C$", "CA$", "Canadian dollar", "Canadian dollars"),
+}
+DOLLAR_PLACES = {
+    "AUD": (
+        "Australia Australian Australians Sydney Melbourne Brisbane Perth Adelaide Canberra "
+        "Hobart Queensland New_South_Wales NSW Tasmania ASX"
+    ).split(),
+    "NZD": "New_Zealand New_Zealander New_Zealanders Auckland Wellington Christchurch Kiwi Kiwis "
+    "NZX".split(),
+    "CAD": (
+        "Canada Canadian Canadians Toronto Vancouver Montreal Ottawa Calgary Edmonton Winnipeg "
+        "Halifax Saskatoon Regina Kelowna Kamloops Kitchener Mississauga Brampton Oshawa B.C. "
+        "British_Columbia Alberta Ontario Quebec Manitoba Saskatchewan Nova_Scotia "
+        "New_Brunswick Newfoundland RCMP TSX"
+    ).split(),
+}
+US_PLACES = (
+    "US$ U.S. USD US United_States America American Americans Washington New_York California "
+    "Wall_Street Nasdaq NYSE"
+).split()
+
+
+def _dollar_words() -> dict[str, tuple[str, str]]:
+    """Each word that tells a story's dollar, as written and (places) in capitals."""
+    words = dict.fromkeys((w.replace("_", " ") for w in US_PLACES), ("USD", "place"))
+    for code, places in DOLLAR_PLACES.items():
+        for place in (place.replace("_", " ") for place in places):
+            words[place] = words[place.upper()] = (code, "place")
+    for code, markers in DOLLAR_MARKERS.items():
+        words.update(dict.fromkeys(markers, (code, "marker")))
+    return words
+
+
+_DOLLAR_WORDS = _dollar_words()
+# one case-sensitive prefix-tree scan for all of them: most words fail on their first letter
+_DOLLAR_WORD = re.compile(r"(?<![\w$])(?:" + trie_regex(_DOLLAR_WORDS) + r")(?:(?<=\$)|(?![\w]))")
+
+
+def local_dollar(text: str) -> str:
+    """The currency a bare "$" means in this text: USD unless it says AUD, NZD or CAD."""
+    marked: set[str] = set()
+    counts = {"USD": 0, "AUD": 0, "NZD": 0, "CAD": 0}
+    for found in _DOLLAR_WORD.finditer(text):
+        code, kind = _DOLLAR_WORDS[found.group()]
+        if kind == "marker":
+            marked.add(code)
+        elif code == "USD":
+            counts[code] += 1
+        else:  # a dateline ("SYDNEY") or "Perth-based" says where the story is
+            strong = found.group().isupper() and len(found.group()) > 3
+            counts[code] += 2 if strong or text.startswith("-based", found.end()) else 1
+    if marked:
+        return marked.pop() if len(marked) == 1 else "USD"
+    code = max(("AUD", "NZD", "CAD"), key=lambda c: counts[c])
+    return code if counts[code] >= 2 and counts[code] > counts["USD"] else "USD"
 
 
 @dataclass(frozen=True)
@@ -155,22 +220,27 @@ def _number(text: str, magnitude: str | None, scale: str = "1") -> float:
 class AmountFinder:
     """Reads amounts of money and counts of chips from text."""
 
-    def find(self, text: str) -> list[Amount]:
-        """Every amount, in the order of the text; a range gives both its ends."""
+    def find(self, text: str, dollar: str = "USD") -> list[Amount]:
+        """Every amount, in the order of the text; a range gives both its ends.
+
+        ``dollar``: the currency of a bare "$" or "dollars" (see ``local_dollar``).
+        """
         found: list[Amount] = []
         taken: list[tuple[int, int]] = []
         for match in PREFIXED.finditer(text):
             taken.append(match.span())
             if match["cur"].isalpha() and _is_year(match["num"]) and not match["mag"]:
                 continue  # "Euro 2020" is a football tournament
-            found += self._money(match, PREFIX_CURRENCIES[match["cur"]])
+            currency = dollar if match["cur"] == "$" else PREFIX_CURRENCIES[match["cur"]]
+            found += self._money(match, currency)
         for match in SUFFIXED.finditer(text):
             if any(s < match.end() and match.start() < e for s, e in taken):
                 continue
             unit = match["cur"]
             if unit in NEED_MAGNITUDE and not match["mag"]:
                 continue
-            found += self._money(match, SUFFIX_CURRENCIES[unit], cents=unit in CENT_UNITS)
+            currency = dollar if unit in ("dollars", "cents", "cent") else SUFFIX_CURRENCIES[unit]
+            found += self._money(match, currency, cents=unit in CENT_UNITS)
         for match in CHIPS.finditer(text):
             if _is_year(match["num"]) and not match["mag"]:
                 continue

@@ -95,7 +95,7 @@ GENERIC = frozenset(
     Connected Electronic Consumer Power Automotive Cloud Data High Performance Global Local
     National International Regional Public State Federal Home Office Security Network Industrial
     Embedded Real Estate Pension Hedge Mutual Index Fund Funds Our Your Their Its His Her This
-    That These Those Connectivity""".split()
+    That These Those Connectivity Energy Solar Photovoltaic Wind Nuclear Renewable""".split()
 )
 # Words that open a sentence or a phrase, never a name.
 LEADING = frozenset(
@@ -108,8 +108,22 @@ LEADING = frozenset(
     Former Rival Last Next First Read Photo Image Source Credit Via Per Like Unlike Among
     Including Said Says Under Over Against Through Into About Between Despite Although Because
     Here There Then Than So Yet Still Only Even Just Until Unless Whether Which Whose Does Do
-    Did Is Are Was Were Will Can Could Should Would Has Have Had""".split()
+    Did Is Are Was Were Will Can Could Should Would Has Have Had Second Third Fourth Fifth
+    Sixth Seventh Eighth Ninth Tenth Already Gallery Video Watch Related More Advertisement
+    Sponsored Listen Explore""".split()
 )
+# Places: "Texas AI" or "China AI" is a region's artificial intelligence, not an organisation.
+PLACES = frozenset(
+    """America Africa Asia Europe China India Japan Korea Taiwan Israel Germany France Britain
+    England Scotland Wales Ireland Canada Australia Russia Brazil Mexico Singapore Dubai Gulf
+    Texas California Florida Ohio Virginia Georgia Arizona Utah Nevada Oregon Washington
+    Michigan Illinois Massachusetts Colorado Carolina Tennessee Indiana Pennsylvania Jersey York
+    London Paris Berlin Tokyo Beijing Shanghai Shenzhen Seoul Toronto Boston Chicago Seattle
+    Austin Atlanta Detroit Miami Denver Houston Dallas Phoenix Valley Silicon City State
+    National Union Nation Country Region World""".split()
+)
+# "Using AI", "Moving AI", "Rapidly AI": a verb or adverb before "AI" is prose, not a name.
+_PROSE_WORD = re.compile(r"^[A-Z][a-z]+(?:ing|ly)$")
 # Prefix-tree shaped: most capitalised words are followed by no cue, and fail on one letter.
 _CUE = trie_regex((*INDUSTRY_CUES, *MULTIWORD_CUES))
 _LEGAL = trie_regex(LEGAL_SUFFIXES)
@@ -162,11 +176,20 @@ def _candidate(text: str, match: re.Match[str]) -> Found | None:
         start = text.index(words[0], start + 1)
     if words[0] in LEADING:
         return None
+    # "Energy Agency's Photovoltaic Power Systems": the name is what the owner's word owns
+    owners = [i for i, word in enumerate(words[:-1]) if _POSSESSIVE.search(word)]
+    if owners:
+        words = words[owners[-1] + 1 :]
+        start = text.index(words[0], start)
+    cue = match.group("cue")
+    if match.re is INDUSTRY and _POSSESSIVE.search(words[-1]):
+        return None  # "the Union's AI"
+    if cue == "AI" and match.re is INDUSTRY and _prose_before_ai(words):
+        return None
     if words.count("&") > 1:  # "Germany & Austria Legal & General ...": the last pair
         last = len(words) - 1 - words[::-1].index("&")
         words = words[last - 1 :]
         start = text.index(" ".join(words[:3]), start)
-    cue = match.group("cue")
     if match.re is INDUSTRY:
         end = match.end("cue")
         if all(word in GENERIC or word in INDUSTRY_CUES for word in words):
@@ -182,6 +205,13 @@ def _candidate(text: str, match: re.Match[str]) -> Found | None:
     if match.re in (PREFIXED, APPOSITIVE):
         name = _POSSESSIVE.sub("", name)  # "startup Anysphere's product"
     return Found(name, None, start, end, text[start:end], cue)
+
+
+def _prose_before_ai(words: list[str]) -> bool:
+    """Whether the words before "AI" are prose or a place ("Already Using", "Texas")."""
+    return any(_PROSE_WORD.match(word) for word in words) or all(
+        word in PLACES or word in GENERIC for word in words
+    )
 
 
 def _in_title_case(text: str, start: int) -> bool:

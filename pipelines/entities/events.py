@@ -39,7 +39,7 @@ _COMPANY = (
 _ROLE = (
     r"(?:chief(?: \w+)? (?:officer|executive)|CEO|CFO|CTO|COO|CSO|president|"
     r"chairman|chairwoman|chair|head|director|executive|manager|lead|engineer|scientist|"
-    r"researcher|coach|editor|adviser|advisor|member|partner)"
+    r"researcher|coach|editor|adviser|advisor|member|partner|driver|player)"
 )
 
 
@@ -57,6 +57,12 @@ class Rule:
     refuse: re.Pattern[str] | None = None
     # an organisation must be named in the sentence before the trigger ("Anysphere raised")
     org_before: bool = False
+    # triggers that need a maker: an organisation named in the sentence, a maker or product
+    # right before them ("the company unveiled", "the AirPods first launched") or what was
+    # made right after them ("unveiled Llama 2", "launched a new app")
+    weak: re.Pattern[str] | None = None
+    maker_before: re.Pattern[str] | None = None
+    made_after: re.Pattern[str] | None = None
 
     def match(self, sentence: str, orgs: Sequence[int] = ()) -> re.Match[str] | None:
         """The first trigger in the sentence whose surroundings fit; ``orgs`` start names."""
@@ -74,8 +80,18 @@ class Rule:
                 continue
             if self.refuse_before and self.refuse_before.search(before):
                 continue
+            if self.weak and self.weak.match(found.group()) and not self._made(orgs, before, after):
+                continue
             return found
         return None
+
+    def _made(self, orgs: Sequence[int], before: str, after: str) -> bool:
+        """Whether a weak trigger has a maker or a thing made around it."""
+        if orgs:
+            return True
+        if self.maker_before and self.maker_before.search(before):
+            return True
+        return bool(self.made_after and self.made_after.match(after))
 
 
 def _rx(pattern: str, flags: int = _I) -> re.Pattern[str]:
@@ -158,6 +174,7 @@ RULES: dict[str, tuple[Rule, ...]] = {
                 r"(?:strategic )?alliance (?:with|between)|memorandum of understanding|"
                 r"(?-i:MOU|MoU)|(?:licen[cs]e|licensing|distribution|supply|reseller) "
                 r"(?:agreement|deal|pact)|"
+                r"sponsorship (?:deal|agreement)|(?:title|co-title|official|main|shirt) sponsor|"
                 r"(?:ink|inks|inked|strike|strikes|struck|sign|signs|signed) (?:a |an )?(?:new )?"
                 r"(?:\w+ )?(?:deal|agreement|pact|contract) with)\b"
             ),
@@ -186,7 +203,9 @@ RULES: dict[str, tuple[Rule, ...]] = {
                 r"sanctions|fundraising|spacecraft|rockets?|satellites?|tons|tonnes|CO2|carbon|"
                 r"emissions|foundation|fondation|charity|museum|initiative|movement|petition|"
                 r"career|command|communication|from (?:prison|jail|custody|hospital)|on bail|"
-                r"and error)\b|"
+                r"and error|bids?|customers?)\b|"
+                r" by (?:the )?(?:[\w.]+ )?(?:government|administration|ministry|department|"
+                r"agency|council|state)\b|"
                 rf" {_NAME} to\b|"  # "introduced Cook to the audience"
                 r" (?:about |some |up to |nearly )?(?:[$€£¥]|\d[\d,.]* (?:million|billion|"
                 r"trillion|tons|barrels|yuan|dollars|euros))"  # "release $800 billion into"
@@ -199,12 +218,27 @@ RULES: dict[str, tuple[Rule, ...]] = {
                 r"findings|order|verdict)\s+(?:was|were|is|are|has been|have been|will be)\s+|"
                 r"\b(?:app|application|program|browser|game|malware|ransomware)\s+(?:is|was|gets)\s+)$"
             ),
+            weak=_rx(r"launch|unveil|debut|introduc|roll|releas"),
+            maker_before=re.compile(
+                r"(?:\b[A-Z][\w&.'’-]*|\b(?:company|corporation|firm|startup|maker|giant|brand|"
+                r"developer|carrier|operator|team))(?: \w+)? $|"
+                r"\b(?:will be|was|were|is|are|has been|have been|being|to be) $"
+            ),
+            made_after=_rx(
+                r" (?:the |a |an )?(?-i:[A-Z][\w.-]*)|"
+                r" (?:a |an |the )?(?:new|latest|next|its|their)\b|"
+                r"(?: \S+){0,4}? (?:app|apps|model|models|version|"
+                r"service|services|feature|features|product|products|device|devices|phones?|"
+                r"smartphones?|laptops?|tablets?|computers?|chips?|processors?|platform|tools?|"
+                r"software|update|edition|line|lineup|range|console|cars?|vehicles?|"
+                r"subscription|plans?|offers?|brand|store|website|beta|preview)\b"
+            ),
         ),
     ),
     "hiring": (
         Rule(
             _rx(
-                r"\b(?:appoint(?:s|ed|ing|ment)|hired|hires|poach(?:es|ed|ing)?|"
+                r"\b(?:appoint(?:s|ed|ing)|appointment (?:of|as)|hired|hires|poach(?:es|ed|ing)?|"
                 r"recruit(?:s|ed|ing|ment)?|"
                 rf"named (?:\S+ ){{0,5}}?(?:as )?(?:its |the |a )?(?:new )?{_ROLE}|"
                 rf"(?:new|first) (?:{_ROLE})(?: and {_ROLE})?|"
@@ -275,7 +309,8 @@ RULES: dict[str, tuple[Rule, ...]] = {
             refuse_before=_rx(
                 r"(?:\b(?:free|full|drug|food|tennis|basketball|science|"
                 r"scientific|research|further)\s+(?:\w+\s+)?|"
-                r"\b(?:is|was|be|are|looks?|seems?|feel|feels) (?:\w+ )?)$"
+                r"\b(?:is|was|be|are|looks?|seems?|feel|feels) (?:\w+ )?|"
+                r"\b(?:clinical|impeachment|medical|pilot|randomi[sz]ed|field|time)\s+(?:\w+\s+)?)$"
             ),
         ),
     ),
@@ -371,6 +406,7 @@ ANCHORS: dict[str, tuple[str, ...]] = {
         "alliance",
         "memorandum",
         "mou",
+        "sponsor",
         "licen",
         "distribution",
         "supply",

@@ -6,7 +6,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from config.schema import EntitiesConfig
-from pipelines.entities.amounts import Amount, AmountFinder
+from pipelines.entities.amounts import Amount, AmountFinder, local_dollar
 from pipelines.entities.cues import CueFinder
 from pipelines.entities.events import Event, EventFinder
 from pipelines.entities.gazetteer import Found, Gazetteer
@@ -88,12 +88,13 @@ class EntityExtractor:
         amounts: list[Amount] = []
         chips: list[tuple[str, int, int]] = []
         starts: list[tuple[str, int]] = []
+        dollar = local_dollar(f"{title}\n{text}")
         for name, value in fields:
             listed = self.gazetteer.find(value)
             found_orgs = listed + self.cues.find(value, listed)
             mentions += found_orgs
             starts += [(name, org.start) for org in found_orgs]
-            found = self.amounts.find(value)
+            found = self.amounts.find(value, dollar)
             amounts += found
             chips += [(name, a.start, a.end) for a in found if a.kind == "chips"]
         return Entities(
