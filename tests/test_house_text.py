@@ -183,3 +183,17 @@ def test_an_edited_teaser_folds_into_its_full_text(store: SQLStorage, folder: Fo
     )
     result = fold(store, folder, "teaser", teaser)
     assert result.kind == "copy" and result.article_id == full.article_id
+
+
+def test_a_template_filled_with_other_names_is_no_teaser_of_its_twin() -> None:
+    sentence = (
+        "{name} signed a deal with Nvidia for {n},000 GPUs to train its next AI model, the "
+        "startup said on {day}, as the race for compute among AI labs heats up."
+    )
+    first = "\n".join(sentence.format(name="Helix Labs", n=n, day="Monday") for n in range(1, 7))
+    twin = "\n".join(sentence.format(name="Kestrel AI", n=n, day="Friday") for n in range(1, 4))
+    long = [w for p in paragraphs(first) for w in p]
+    assert opening_share(paragraphs(twin), long) == 0.0
+    # The same opening edited by a credit, then the source's own paragraphs: a teaser.
+    teaser = "NEW YORK (AP) - " + "\n".join(first.splitlines()[:3])
+    assert opening_share(paragraphs(teaser), long) >= 0.8

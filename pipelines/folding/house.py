@@ -102,6 +102,11 @@ def distinct_stories(
     return len(ga & gb) / min(len(ga), len(gb)) < OWN_CONTAINMENT
 
 
+# Share of a teaser's paragraphs after its first that must be found whole, in order, in the
+# longer text: past its edited opening a teaser copies its source.
+REST_WHOLE = 0.5
+
+
 def opening_share(short: Sequence[Sequence[str]], long: Sequence[str]) -> float:
     """Share of a teaser's words found in order in the opening of a longer text.
 
@@ -118,14 +123,23 @@ def opening_share(short: Sequence[Sequence[str]], long: Sequence[str]) -> float:
     for start, _, size in matcher.get_matching_blocks():
         if size >= ALIGN_MIN_RUN:
             found[start : start + size] = [True] * size
-    hit = total = at = 0
-    for para in short:
+    hit = total = at = rest = rest_whole = 0
+    whole_text = f" {' '.join(long)} "
+    for number, para in enumerate(short):
         matched = sum(found[at : at + len(para)])
         at += len(para)
         if not matched and len(para) <= INSERTED_MAX_WORDS:
             continue
         hit += matched
         total += len(para)
+        if number:
+            whole = matched == len(para) or f" {' '.join(para)} " in whole_text
+            rest, rest_whole = rest + 1, rest_whole + whole
+    # Edits are forgiven in the opening: past it, a teaser repeats its source's paragraphs
+    # whole. Texts that differ all through (a template filled with other names and numbers)
+    # are different stories, however many of their words agree.
+    if rest and rest_whole < REST_WHOLE * rest:
+        return 0.0
     return hit / total if total else 0.0
 
 
