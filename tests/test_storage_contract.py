@@ -48,7 +48,10 @@ def put(storage: SQLStorage, folder: Folder, doc: Doc) -> FoldResult:
 def test_both_dialects_ship_the_same_migrations() -> None:
     sqlite, postgres = load_migrations("sqlite"), load_migrations("postgres")
     assert [(v, n) for v, n, _ in sqlite] == [(v, n) for v, n, _ in postgres]
-    assert [v for v, _, _ in sqlite] == list(range(1, len(sqlite) + 1))
+    versions = [v for v, _, _ in sqlite]
+    # Numbers are unique and rising; one may be missing while the branch that took it is open
+    # (migrate applies every version a store lacks, whatever its order of arrival).
+    assert versions[0] == 1 and versions == sorted(set(versions))
 
 
 def test_migrations_recorded_and_idempotent(store: SQLStorage, store_url: str) -> None:

@@ -7,15 +7,25 @@ from collections.abc import Callable
 
 from pipelines.folding.features import Fingerprint
 from pipelines.folding.folder import Folder, FoldResult
-from storage.base import ArticleRecord, Sighting, Storage
+from storage.base import ArticleRecord, Sighting, Storage, WriteConflict
+
+# Tries of one document whose write the database undid because it met another writer's.
+CONFLICT_TRIES = 3
 
 
 def ingest(
     storage: Storage, folder: Folder, record: ArticleRecord, sighting: Sighting, fp: Fingerprint
 ) -> FoldResult:
     """Fold one document and write it atomically: all of it is stored, or none."""
-    with storage.transaction() as index:
-        return folder.fold(index, record, sighting, fp)
+    for attempt in range(1, CONFLICT_TRIES + 1):
+        try:
+            with storage.transaction() as index:
+                return folder.fold(index, record, sighting, fp)
+        except WriteConflict:
+            # Undone whole (its savepoint or transaction): folding again decides afresh.
+            if attempt == CONFLICT_TRIES:
+                raise
+    raise AssertionError("unreachable")
 
 
 class Batcher:
