@@ -313,8 +313,8 @@ class Storage(abc.ABC):
         """
 
     @abc.abstractmethod
-    def abandon_job_runs(self, job_id: int, message: str) -> int:
-        """Close the runs of a queue job still 'running' as 'abandoned'; return how many."""
+    def close_job_runs(self, job_id: int, status: str, message: str) -> int:
+        """Close the runs of a queue job still 'running' (its crawl died); return how many."""
 
     @abc.abstractmethod
     def job_runs(self, job_ids: Sequence[int]) -> list[RunRecord]:

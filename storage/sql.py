@@ -206,12 +206,12 @@ class SQLStorage(Storage):
             ),
         )
 
-    def abandon_job_runs(self, job_id: int, message: str) -> int:
-        """Close a queue job's runs still 'running' as 'abandoned', with why."""
+    def close_job_runs(self, job_id: int, status: str, message: str) -> int:
+        """Close a queue job's runs still 'running' with a status and why."""
         closed = self.db.fetchall(
-            "UPDATE runs SET status = 'abandoned', ended = ?, message = ? "
+            "UPDATE runs SET status = ?, ended = ?, message = ? "
             "WHERE job_id = ? AND status = 'running' RETURNING id",
-            (utcnow(), message, job_id),
+            (status, utcnow(), message, job_id),
         )
         return len(closed)
 
