@@ -35,7 +35,8 @@ class SlowHandler(BaseHTTPRequestHandler):
 
     def do_GET(self) -> None:
         """Answer the feed at once and every article late."""
-        base = f"http://127.0.0.1:{self.server.server_address[1]}"
+        port = self.server.server_address[1]  # type: ignore[index]
+        base = f"http://127.0.0.1:{port}"
         if self.path == "/feed.xml":
             items = "".join(f"<item><link>{base}/a/{i}</link></item>" for i in range(8))
             body, kind = (
@@ -242,8 +243,9 @@ def test_two_workers_one_killed_mid_crawl_crawl_every_site_once_as_one_process_d
         assert enqueued.returncode == 0, enqueued.stderr
         child = wait_for(lambda: children_of(first.pid), 60, "worker a to start a crawl")
         wait_for(
-            lambda: len(store_rows(postgres_url, "SELECT id FROM runs WHERE status = 'running'"))
-            == 2,
+            lambda: (
+                len(store_rows(postgres_url, "SELECT id FROM runs WHERE status = 'running'")) == 2
+            ),
             60,
             "both workers' crawls to record their runs",
         )
@@ -484,7 +486,7 @@ def test_a_writer_waits_for_a_copy_being_folded_and_not_for_other_documents(
             assert waiting.is_alive()  # its band keys are claimed until the first commits
         waiting.join(timeout=10)
         assert results[copy.doc_id] == "copy"  # it saw the original once that was committed
-        assert second.count("articles") == 2
+        assert isinstance(second, SQLStorage) and second.count("articles") == 2
     finally:
         first.close()
         second.close()
