@@ -8,10 +8,12 @@ id, content hash and LSH band keys, then its story terms) and holds them until i
   syndicated copy of a recent one, stories sharing names and keywords) dealt round-robin to the
   writers, so a copy and its original are mostly folded by different writers, often at once.
   Each writer fingerprints its share first, then all start together. Reported: total docs/s
-  (documents over the slowest writer's wall time), each writer's CPU seconds, the share of fold
-  time spent claiming keys (a claim returns at once unless another writer holds one of them; the
-  1-writer row shows what an uncontended claim costs) and the longest claim. The check: as
-  many articles as originals and one sighting per document.
+  (documents over the slowest writer's wall time), the CPU seconds of each writer and of its
+  server backend (read from /proc: the server runs on this host), the share of fold time the
+  claims spent waiting for locks other writers held (measured by the server's clock inside the
+  claim, so the round trip and the writer's own scheduling are not counted as waiting; the
+  claims' whole time is shown beside it) and the longest single wait. The check: as many
+  articles as originals and one sighting per document.
 - **miss bar**: ``--pairs`` originals and a copy of each (a credit line added, the last sentence
   dropped); two writers fold each pair at the same moment (a barrier before every pair), one the
   original, the other the copy. A pair both writers judged new is a miss; the same pairs folded
@@ -88,6 +90,7 @@ def _writer(url: str, docs: list[Doc], barrier: Any, out: Any, per_doc: bool) ->
             "fold_seconds": fold_seconds,
             "longest_fold": longest_fold,
             "claim_seconds": waits.seconds,
+            "claim_round_trips": waits.round_trips,
             "longest_claim": waits.longest,
             "claims": waits.claims,
             "kinds": dict(kinds),
@@ -158,6 +161,7 @@ def throughput(server: str, docs: list[Doc], writers: int) -> dict[str, Any]:
         "cpu_s": [round(r["cpu"], 2) for r in reports],
         "server_cpu_s": [round(r["server_cpu"], 2) for r in reports],
         "claim_share": claims / fold if fold else None,
+        "claim_time_share": sum(r["claim_round_trips"] for r in reports) / fold if fold else None,
         "longest_claim_ms": 1000 * max(r["longest_claim"] for r in reports),
         "longest_fold_ms": 1000 * max(r["longest_fold"] for r in reports),
         "mean_fold_ms": 1000 * fold / len(docs),
@@ -206,8 +210,18 @@ def run(docs_count: int, pairs: int, server: str) -> dict[str, Any]:
         "rows": rows,
         "miss_bar": bar,
         "targets": [
-            results.target("claim share of fold time, 4 writers", four["claim_share"], "<=", 0.10),
-            results.target("longest claim, 4 writers (ms)", four["longest_claim_ms"], "<=", 100),
+            results.target(
+                "share of fold time waiting for other writers, 4 writers",
+                four["claim_share"],
+                "<=",
+                0.10,
+            ),
+            results.target(
+                "longest wait for other writers, 4 writers (ms)",
+                four["longest_claim_ms"],
+                "<=",
+                100,
+            ),
             results.target(
                 "docs/s, 2 writers / 1 writer", two["docs_per_s"] / one["docs_per_s"], ">=", 1.5
             ),
@@ -217,7 +231,7 @@ def run(docs_count: int, pairs: int, server: str) -> dict[str, Any]:
 
 
 COLUMNS = (
-    "writers|docs/s|wall s|CPU s per writer|its server backend's CPU s|claim share|longest claim ms|mean fold ms|"
+    "writers|docs/s|wall s|CPU s per writer|its server backend's CPU s|waiting for other writers|claims in all|longest wait ms|mean fold ms|"
     "longest fold ms|copies crossing writers|check"
 )
 
@@ -232,6 +246,7 @@ def tables(figures: dict[str, Any]) -> list[Table]:
             " / ".join(f"{c:.1f}" for c in r["cpu_s"]),
             " / ".join(f"{c:.1f}" for c in r.get("server_cpu_s", [])),
             f"{100 * r['claim_share']:.1f} %" if r["claim_share"] is not None else "—",
+            f"{100 * r['claim_time_share']:.1f} %" if r.get("claim_time_share") else "—",
             num(r["longest_claim_ms"]),
             num(r["mean_fold_ms"]),
             num(r["longest_fold_ms"]),
@@ -247,9 +262,12 @@ def tables(figures: dict[str, Any]) -> list[Table]:
             COLUMNS.split("|"),
             rows,
             [
-                "Claim share: time in the advisory-lock claims over all fold time (a claim costs "
-                "one round trip when no other writer holds its keys). The writers and the "
-                "server share the host's cores."
+                "Waiting for other writers: time the claims' advisory locks waited, by the "
+                "server's clock, over all fold time (the target's share); claims in all: the "
+                "claims' whole time seen from the writer (round trips and scheduling included). "
+                "Longest wait: the longest single claim's wait. The writers and the server "
+                "share the host's cores, with whatever else runs on it (its load average is "
+                "in the line above)."
             ],
         ),
         Table(

@@ -33,17 +33,19 @@ def load_migrations(dialect: str) -> list[tuple[int, str, str]]:
 
 @dataclass
 class LockWaits:
-    """Time spent claiming fold keys on one connection: what concurrent writers cost it."""
+    """Time claims of fold keys waited for other writers on one connection, and took in all."""
 
     claims: int = 0
-    seconds: float = 0.0
+    seconds: float = 0.0  # waiting for locks other writers held, by the server's clock
     longest: float = 0.0
+    round_trips: float = 0.0  # the claims' whole time, seen from this process
 
-    def add(self, seconds: float) -> None:
-        """Count one claim that took ``seconds``."""
+    def add(self, waited: float, took: float) -> None:
+        """Count one claim that waited ``waited`` seconds of the ``took`` it took."""
         self.claims += 1
-        self.seconds += seconds
-        self.longest = max(self.longest, seconds)
+        self.seconds += waited
+        self.longest = max(self.longest, waited)
+        self.round_trips += took
 
 
 class Database(abc.ABC):
