@@ -31,6 +31,12 @@ CLAIM_LOCK = 0x6E666330
 SCHEMA_KEY = "hashtext(coalesce(current_schema(), ''))"
 SITE_KEY = "hashtext(coalesce(current_schema(), '') || '/' || %s)"
 CONNECT_TIMEOUT = 10
+# What the server undoes when two writers met: trying the write again can succeed.
+CONFLICTS = (
+    psycopg.errors.DeadlockDetected,
+    psycopg.errors.SerializationFailure,
+    psycopg.errors.TransactionRollback,
+)
 
 
 def describe(url: str) -> str:
@@ -94,7 +100,7 @@ class PostgresDatabase(Database):
     def execute(self, sql: str, params: Sequence[Any] = ()) -> None:
         try:
             self.conn.execute(_placeholders(sql), params)
-        except psycopg.errors.TransactionRollback as exc:
+        except CONFLICTS as exc:
             raise WriteConflict(f"{self.name}: {_reason(exc)}") from None
         except psycopg.OperationalError as exc:
             raise self._lost(exc) from None
@@ -102,7 +108,7 @@ class PostgresDatabase(Database):
     def fetchall(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
         try:
             return self.conn.execute(_placeholders(sql), params).fetchall()
-        except psycopg.errors.TransactionRollback as exc:
+        except CONFLICTS as exc:
             raise WriteConflict(f"{self.name}: {_reason(exc)}") from None
         except psycopg.OperationalError as exc:
             raise self._lost(exc) from None
@@ -136,6 +142,13 @@ class PostgresDatabase(Database):
 
     def begin_exclusive(self) -> None:
         self.script(f"BEGIN; SELECT pg_advisory_xact_lock({FOLD_LOCK}, {SCHEMA_KEY})")
+
+    def open_batch(self) -> None:
+        # A batch holds the keys of many documents until it commits, in no one order across
+        # them: two batches could wait for each other in a cycle. They exclude each other as
+        # a whole instead (a crawl on PostgreSQL commits each document alone and takes none).
+        self.begin_exclusive()
+        self.batch_open = True
 
     def claim(self, keys: Sequence[int | str], stage: int = 0) -> None:
         # Folding decides from what is stored, so deciding and writing must be one atomic step

@@ -25,6 +25,11 @@ def ingest(
             # Undone whole (its savepoint or transaction): folding again decides afresh.
             if attempt == CONFLICT_TRIES:
                 raise
+            if storage.batch_open:
+                # The batch holds what the other writer waits for: commit what it has (each
+                # document in it is whole), so the next try waits without a cycle.
+                storage.end_batch()
+                storage.begin_batch()
     raise AssertionError("unreachable")
 
 
@@ -62,7 +67,8 @@ class Batcher:
         self, folder: Folder, record: ArticleRecord, sighting: Sighting, fp: Fingerprint
     ) -> FoldResult:
         """Fold one document into the open batch, opening one when needed."""
-        if not self.storage.batch_open:
+        if self.items > 1 and not self.storage.batch_open:
+            # One document a commit needs no batch: its own transaction holds it whole.
             self.storage.begin_batch()
             self.opened = self.clock()
         result = ingest(self.storage, folder, record, sighting, fp)
