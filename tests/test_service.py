@@ -363,7 +363,7 @@ def test_crashed_child_and_unreachable_store_are_recorded_and_the_schedule_goes_
 
 
 @pytest.mark.slow
-def test_postgres_store_takes_the_advisory_lock_for_scheduled_runs(
+def test_postgres_store_takes_the_site_locks_for_scheduled_runs(
     postgres_url: str, demo_sites: DemoSites, tmp_path: Path, serve: Callable[..., Service]
 ) -> None:
     url = postgres_url  # set up first, dropped last: after the service stops
@@ -382,7 +382,7 @@ def test_postgres_store_takes_the_advisory_lock_for_scheduled_runs(
     refused = newsfold(
         "run", "--config", str(config), "--db", url, "--source", WIRE[0], cwd=tmp_path
     )
-    assert refused.returncode == 4 and "being written by" in refused.stderr, refused.stderr
+    assert refused.returncode == 4 and "being crawled by" in refused.stderr, refused.stderr
     wait_for("a completed run", lambda: pg_runs("completed"))
     assert service.stop() == 0, service.log()
     assert not pg_runs("running")
