@@ -209,7 +209,9 @@ def test_scheduled_runs_on_time_one_at_a_time_with_metrics_lock_and_graceful_sto
     service = serve(config, db, port)
     samples = wait_for("the metrics endpoint", service.metrics, 20)
     assert samples['newsfold_scheduled_runs_total{group="wire",outcome="completed"}'] == 0
-    assert "wire" in service.out.read_text() and "*/4 * * * * *" in service.out.read_text()
+    # The table is printed just after the metrics start serving: wait for it, not race it.
+    table = wait_for("the schedule table", lambda: "wire" in service.out.read_text(), 20)
+    assert table and "*/4 * * * * *" in service.out.read_text()
 
     # The first run starts on a fire time (a multiple of 4 s) within a second.
     first = wait_for("the first run", lambda: "crawling" in service.log() and service.log())
