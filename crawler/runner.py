@@ -85,7 +85,9 @@ def run_crawl(
         run_id = storage.begin_run(
             list(sources), started, None if held.store_wide else held.sites, job_id
         )
-        status, message, counts, store_error = _crawl(config, storage, run_id, crawled, progress, settings)
+        status, message, counts, store_error = _crawl(
+            config, storage, run_id, crawled, progress, settings
+        )
         for name in busy:
             counts[name] = {**dict.fromkeys(COUNT_KEYS, 0), "busy": 1}
         storage.finish_run(run_id, status, counts, message)
