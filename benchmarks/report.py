@@ -17,7 +17,17 @@ from benchmarks.harness import results
 from benchmarks.harness.tables import Table, markdown, render, targets_table
 
 README = Path(__file__).resolve().parent / "README.md"
-ORDER = ("extraction", "folding", "entities", "crawl", "scale", "storage", "polite", "faults")
+ORDER = (
+    "extraction",
+    "folding",
+    "entities",
+    "crawl",
+    "scale",
+    "storage",
+    "polite",
+    "faults",
+    "distributed",
+)
 VERSIONS = ("scrapy", "trafilatura", "lxml", "datasketch", "numpy", "twisted", "psycopg")
 
 

@@ -303,6 +303,19 @@ class ScheduleConfig(_Section):
     metrics_port: int = Field(9410, ge=0, le=65_535)
 
 
+class DistributedConfig(_Section):
+    """Crawl workers on a PostgreSQL task queue: `newsfold worker`, `run --enqueue`, `serve`."""
+
+    enabled: bool = False
+    queue: str = Field("newsfold", min_length=1, max_length=60)
+    # Parallel site polls per worker (`newsfold worker --slots` overrides it).
+    slots: int = Field(1, ge=1, le=64)
+    # A job whose worker sent no heartbeat for this long is retried by another worker.
+    stalled_after_seconds: float = Field(60, ge=1, le=86_400)
+    # Tries of one job in all (the first and its retries after a stall or a stop).
+    max_attempts: int = Field(3, ge=1, le=100)
+
+
 class NewsfoldConfig(_Section):
     """The whole configuration."""
 
@@ -314,6 +327,7 @@ class NewsfoldConfig(_Section):
     fold: FoldConfig = FoldConfig()
     schedule: ScheduleConfig = ScheduleConfig()
     health: HealthConfig = HealthConfig()
+    distributed: DistributedConfig = DistributedConfig()
     # False: crawl only the sources of your own file (and environment), not the packaged ones.
     packaged_sources: bool = True
     sources: dict[str, SourceConfig] = Field(default_factory=dict)

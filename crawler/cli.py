@@ -30,6 +30,7 @@ COMMANDS = {
     "export": "crawler.commands.export:export",
     "report": "crawler.commands.report:report",
     "serve": "crawler.commands.serve:serve",
+    "worker": "crawler.commands.worker:worker",
     "schedule": "crawler.commands.schedule:schedule",
     "runs": "crawler.commands.history:runs",
     "status": "crawler.commands.history:status",
@@ -49,6 +50,16 @@ def build_parser() -> argparse.ArgumentParser:
     demo = sub.add_parser("demo", help="crawl the bundled fixture news sites into a SQLite file")
     demo.add_argument("--db", default="newsfold.db", help="SQLite file (default: ./newsfold.db)")
     demo.add_argument("--no-progress", action="store_true", help="no live progress line")
+    demo.add_argument(
+        "--serve-only",
+        action="store_true",
+        help="only serve the fixture sites until interrupted (to try workers on them)",
+    )
+    demo.add_argument(
+        "--write-config",
+        metavar="FILE",
+        help="with --serve-only: write a config listing the served sites to FILE",
+    )
 
     run = sub.add_parser("run", help="crawl the configured sources once (for cron)")
     _store_options(run)
@@ -56,6 +67,14 @@ def build_parser() -> argparse.ArgumentParser:
         "--source", action="append", metavar="NAME", help="only this source (repeatable)"
     )
     run.add_argument("--no-progress", action="store_true", help="no live progress line")
+    run.add_argument(
+        "--enqueue",
+        action="store_true",
+        help="defer one job per site to the crawl queue for `newsfold worker` (PostgreSQL)",
+    )
+    run.add_argument(
+        "--wait", action="store_true", help="with --enqueue: wait for the jobs, print the summary"
+    )
 
     extract = sub.add_parser(
         "extract", help="extract and clean local HTML files, as the crawler does"
@@ -184,6 +203,16 @@ def _service_commands(sub: Any) -> None:
     """The scheduled service and its history and health commands."""
     serve = sub.add_parser("serve", help="crawl each source group on its cron schedule")
     _store_options(serve)
+    worker = sub.add_parser(
+        "worker", help="crawl the site polls deferred to the store's queue (PostgreSQL)"
+    )
+    _store_options(worker)
+    worker.add_argument(
+        "--slots",
+        type=int,
+        metavar="N",
+        help="site polls run at once (default: [distributed] slots)",
+    )
     schedule = sub.add_parser("schedule", help="print the schedule and next runs; start nothing")
     schedule.add_argument("--config", help="TOML config file overriding the packaged defaults")
     schedule.add_argument("--count", type=int, default=3, help="next runs shown per group")

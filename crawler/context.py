@@ -40,7 +40,10 @@ class RunContext:
     def __post_init__(self) -> None:
         self.learner = site_learner(self.config.clean)
         crawl = self.config.crawl
-        self.batcher = Batcher(self.storage, crawl.commit_items, crawl.commit_seconds)
+        # A store may commit fewer documents together than asked (PostgreSQL: one, so that
+        # concurrent writers never wait for another's whole batch).
+        items = min(crawl.commit_items, self.storage.max_batch_items or crawl.commit_items)
+        self.batcher = Batcher(self.storage, items, crawl.commit_seconds)
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> RunContext:

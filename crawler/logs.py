@@ -39,3 +39,17 @@ def json_handler(level: str | int, run_id: int | None = None) -> logging.Handler
     logging.captureWarnings(True)  # a library's warning is a line of JSON too
     root.setLevel(min(root.level or logging.WARNING, handler.level))
     return handler
+
+
+def service_logging(log_format: str) -> None:
+    """A service's log lines on stderr (text or JSON lines); APScheduler's only for errors."""
+    if log_format == "json":
+        json_handler(logging.INFO)
+    else:
+        logging.basicConfig(
+            level=logging.INFO,
+            stream=sys.stderr,
+            format="%(asctime)s [%(name)s] %(levelname)s: %(message)s",
+        )
+    # Skipped and missed runs are logged by the service itself, with the group and the reason.
+    logging.getLogger("apscheduler").setLevel(logging.ERROR)

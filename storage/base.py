@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import abc
 from collections.abc import Generator, Iterator, Sequence
-from contextlib import AbstractContextManager
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -15,6 +15,10 @@ class StorageError(Exception):
 
 class StoreLocked(StorageError):
     """Another newsfold process holds the store's run lock."""
+
+
+class WriteConflict(StorageError):
+    """The database undid a write that met another writer's (a deadlock): trying again can help."""
 
 
 @dataclass
@@ -124,6 +128,17 @@ class FoldIndex(abc.ABC):
     """Reads and writes of folding state; used inside one store transaction."""
 
     @abc.abstractmethod
+    def claim(self, keys: Sequence[int | str], stage: int = 0) -> None:
+        """Wait until no other writer is folding a document that touches these keys.
+
+        Held until the transaction ends, so a writer that claims a key after another one sees
+        what that one wrote. Stage 0 holds what a fold reads first (document, content hash, LSH
+        bands), stage 1 its story terms; a writer claims no stage-0 key after a stage-1 one and
+        each stage in one order, so no two writers wait for each other. A backend whose writers
+        exclude each other anyway (one write lock) does nothing.
+        """
+
+    @abc.abstractmethod
     def sighting_by_doc(self, doc_id: str) -> tuple[int, str] | None:
         """The article id and content hash of a sighting, by its document id."""
 
@@ -219,6 +234,16 @@ class RunRecord:
     counts: dict[str, dict[str, int]]
     sources: list[str]
     message: str = ""
+    job_id: int | None = None  # the queue job it was crawled for
+
+
+@dataclass
+class SiteLock:
+    """The run locks a run holds: the sites it may crawl, and the busy ones it may not."""
+
+    sites: list[str]
+    busy: dict[str, str] = field(default_factory=dict)  # site -> who holds it
+    store_wide: bool = False  # one lock for the whole store (SQLite): ``sites`` are all of them
 
 
 @dataclass
@@ -262,6 +287,11 @@ class Storage(abc.ABC):
     def batch_open(self) -> bool:
         """Whether a batch is open."""
 
+    @property
+    def max_batch_items(self) -> int | None:
+        """Most documents one batch may hold (None: as many as the config says)."""
+        return None
+
     @abc.abstractmethod
     def check_fold_params(self, params: dict[str, Any]) -> None:
         """Record MinHash parameters, or refuse ones that differ from the stored signatures'."""
@@ -270,9 +300,31 @@ class Storage(abc.ABC):
     def lock(self) -> AbstractContextManager[None]:
         """Hold the store's single-writer run lock, or raise StoreLocked."""
 
+    def lock_sites(self, sites: Sequence[str]) -> AbstractContextManager[SiteLock]:
+        """Hold the run lock of each site that is free; a store-wide lock by default."""
+        return _store_wide(self, sites)
+
     @abc.abstractmethod
-    def begin_run(self, sources: Sequence[str], started: str | None = None) -> int:
-        """Record the start of a run (``started``: now, unless it began earlier)."""
+    def begin_run(
+        self,
+        sources: Sequence[str],
+        started: str | None = None,
+        sites: Sequence[str] | None = None,
+        job_id: int | None = None,
+    ) -> int:
+        """Record the start of a run (``started``: now, unless it began earlier).
+
+        Runs left 'running' by a dead process are closed 'abandoned' first: those of ``sites``
+        (whose locks the caller holds), or every one when ``sites`` is None (a store-wide lock).
+        """
+
+    @abc.abstractmethod
+    def close_job_runs(self, job_id: int, status: str, message: str) -> int:
+        """Close the runs of a queue job still 'running' (its crawl died); return how many."""
+
+    @abc.abstractmethod
+    def job_runs(self, job_ids: Sequence[int]) -> list[RunRecord]:
+        """The runs crawled for these queue jobs, oldest first."""
 
     @abc.abstractmethod
     def finish_run(
@@ -431,3 +483,10 @@ class Storage(abc.ABC):
     @abc.abstractmethod
     def close(self) -> None:
         """Release connections."""
+
+
+@contextmanager
+def _store_wide(storage: Storage, sites: Sequence[str]) -> Iterator[SiteLock]:
+    """Every site under the store's single run lock."""
+    with storage.lock():
+        yield SiteLock(list(sites), store_wide=True)

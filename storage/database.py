@@ -6,6 +6,7 @@ import abc
 import logging
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 from importlib import resources
 from typing import Any
 
@@ -30,6 +31,23 @@ def load_migrations(dialect: str) -> list[tuple[int, str, str]]:
     return sorted(found)
 
 
+@dataclass
+class LockWaits:
+    """Time claims of fold keys waited for other writers on one connection, and took in all."""
+
+    claims: int = 0
+    seconds: float = 0.0  # waiting for locks other writers held, by the server's clock
+    longest: float = 0.0
+    round_trips: float = 0.0  # the claims' whole time, seen from this process
+
+    def add(self, waited: float, took: float) -> None:
+        """Count one claim that waited ``waited`` seconds of the ``took`` it took."""
+        self.claims += 1
+        self.seconds += waited
+        self.longest = max(self.longest, waited)
+        self.round_trips += took
+
+
 class Database(abc.ABC):
     """One connection: ``?`` placeholders, rows as dicts, explicit transactions.
 
@@ -40,6 +58,8 @@ class Database(abc.ABC):
     dialect: str  # the migrations folder
     name: str  # the store as messages name it, without credentials
     batch_open = False  # a write transaction spans several writes until close_batch
+    # Most documents a batch holds before it must commit (None: as the config says).
+    max_batch_items: int | None = None
 
     @abc.abstractmethod
     def execute(self, sql: str, params: Sequence[Any] = ()) -> None:
@@ -55,7 +75,15 @@ class Database(abc.ABC):
 
     @abc.abstractmethod
     def begin_write(self) -> None:
-        """Start a transaction that excludes every other writer until it ends."""
+        """Start a write transaction (one that excludes other writers where ``claim`` cannot)."""
+
+    def begin_exclusive(self) -> None:
+        """Start a transaction that excludes every other writer until it ends (migrations)."""
+        self.begin_write()
+
+    @abc.abstractmethod
+    def claim(self, keys: Sequence[int | str], stage: int = 0) -> None:
+        """Hold transaction locks on these keys until the transaction ends (FoldIndex.claim)."""
 
     @abc.abstractmethod
     def begin_read(self) -> None:
@@ -109,13 +137,16 @@ class Database(abc.ABC):
             )
 
     @contextmanager
-    def writing(self) -> Iterator[None]:
+    def writing(self, exclusive: bool = False) -> Iterator[None]:
         """A write transaction, rolled back whole on any error; a savepoint inside a batch."""
         if self.batch_open:
             with self._savepoint():
                 yield
             return
-        self.begin_write()
+        if exclusive:
+            self.begin_exclusive()
+        else:
+            self.begin_write()
         try:
             yield
         except BaseException:

@@ -1,14 +1,17 @@
-"""The PostgreSQL backend (psycopg 3): advisory locks serialise folding and guard the run."""
+"""The PostgreSQL backend (psycopg 3): advisory locks on what a fold touches and on each site."""
 
 from __future__ import annotations
 
+import hashlib
 import os
+import socket
+import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
-from storage.base import StorageError, StoreLocked
-from storage.database import Database, Row
+from storage.base import SiteLock, StorageError, StoreLocked, WriteConflict
+from storage.database import Database, LockWaits, Row
 from storage.sql import FullText, SQLStorage
 
 try:
@@ -18,12 +21,22 @@ try:
 except ImportError as exc:  # pragma: no cover - only without the optional extra
     raise ImportError("PostgresStorage needs psycopg: pip install 'newsfold[postgres]'") from exc
 
-# Advisory lock classes ("nfld", "nfrn"); the second key is the store's schema, so stores in
-# separate schemas of one database do not wait for each other.
+# Advisory lock classes ("nfld", "nfrn", "nfst"); the second key is the store's schema (and the
+# site), so stores in separate schemas of one database do not wait for each other.
 FOLD_LOCK = 0x6E666C64
 RUN_LOCK = 0x6E66726E
+SITE_LOCK = 0x6E667374
+# Classes of the keys a fold claims, one per stage ("nfc0", "nfc1"); the key hashes the schema.
+CLAIM_LOCK = 0x6E666330
 SCHEMA_KEY = "hashtext(coalesce(current_schema(), ''))"
+SITE_KEY = "hashtext(coalesce(current_schema(), '') || '/' || %s)"
 CONNECT_TIMEOUT = 10
+# What the server undoes when two writers met: trying the write again can succeed.
+CONFLICTS = (
+    psycopg.errors.DeadlockDetected,
+    psycopg.errors.SerializationFailure,
+    psycopg.errors.TransactionRollback,
+)
 
 
 def describe(url: str) -> str:
@@ -66,6 +79,10 @@ class PostgresDatabase(Database):
     """One PostgreSQL connection in autocommit mode; transactions are explicit."""
 
     dialect = "postgres"
+    # Each document commits alone: the keys it claimed are held only while it folds, and other
+    # writers see it at once. A batch holding many documents' keys would make every writer that
+    # meets one of them wait for the whole batch, and could wait in a cycle with another batch.
+    max_batch_items = 1
 
     def __init__(self, url: str) -> None:
         self.conn = connect(url, "newsfold")
@@ -74,6 +91,8 @@ class PostgresDatabase(Database):
             # commits, never consistency; the next crawl fetches what was lost again.
             self.conn.execute("SET synchronous_commit = off")
         schema = self.conn.execute("SELECT current_schema() AS s").fetchone()["s"]
+        self.schema = schema or ""
+        self.waits = LockWaits()
         self.name = f"PostgreSQL {describe(url)}"
         if schema and schema != "public":
             self.name += f" schema {schema}"
@@ -81,12 +100,16 @@ class PostgresDatabase(Database):
     def execute(self, sql: str, params: Sequence[Any] = ()) -> None:
         try:
             self.conn.execute(_placeholders(sql), params)
+        except CONFLICTS as exc:
+            raise WriteConflict(f"{self.name}: {_reason(exc)}") from None
         except psycopg.OperationalError as exc:
             raise self._lost(exc) from None
 
     def fetchall(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
         try:
             return self.conn.execute(_placeholders(sql), params).fetchall()
+        except CONFLICTS as exc:
+            raise WriteConflict(f"{self.name}: {_reason(exc)}") from None
         except psycopg.OperationalError as exc:
             raise self._lost(exc) from None
 
@@ -114,9 +137,37 @@ class PostgresDatabase(Database):
             raise self._lost(exc) from None
 
     def begin_write(self) -> None:
-        # Folding decides from what is stored, so deciding and writing must be one atomic step
-        # across processes; unique constraints would still refuse duplicates without the lock.
+        # Writers exclude each other only where they meet: a fold claims its keys (see claim).
+        self.execute("BEGIN")
+
+    def begin_exclusive(self) -> None:
         self.script(f"BEGIN; SELECT pg_advisory_xact_lock({FOLD_LOCK}, {SCHEMA_KEY})")
+
+    def open_batch(self) -> None:
+        # A batch holds the keys of many documents until it commits, in no one order across
+        # them: two batches could wait for each other in a cycle. They exclude each other as
+        # a whole instead (a crawl on PostgreSQL commits each document alone and takes none).
+        self.begin_exclusive()
+        self.batch_open = True
+
+    def claim(self, keys: Sequence[int | str], stage: int = 0) -> None:
+        # Folding decides from what is stored, so deciding and writing must be one atomic step
+        # for two documents that could meet; unique constraints refuse duplicates even without.
+        # Keys are taken in ascending order (unnest keeps the array's), so no two writers wait
+        # for each other in a cycle; a 32-bit key that collides only makes a writer wait.
+        ids = sorted({_lock_id(self.schema, key) for key in keys})
+        if not ids:
+            return
+        started = time.perf_counter()
+        # The server's own clock tells the time spent waiting for other writers' locks apart
+        # from the round trip and this process's scheduling.
+        waited = self.scalar(
+            "SELECT extract(epoch FROM clock_timestamp() - statement_timestamp()) AS waited "
+            "FROM (SELECT count(pg_advisory_xact_lock(?, k)) AS held "
+            "FROM unnest(?::int4[]) AS k) AS claimed",
+            (CLAIM_LOCK + stage, ids),
+        )
+        self.waits.add(float(waited), time.perf_counter() - started)
 
     def begin_read(self) -> None:
         self.script("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
@@ -137,6 +188,12 @@ class PostgresDatabase(Database):
         return StorageError(
             f"{self.name}: {_reason(exc)}; check that the server is running and reachable"
         )
+
+
+def _lock_id(schema: str, key: int | str) -> int:
+    """A signed 32-bit advisory lock key for a fold key in a schema."""
+    digest = hashlib.blake2b(f"{schema}\0{key}".encode(), digest_size=4).digest()
+    return int.from_bytes(digest, "big", signed=True)
 
 
 def _placeholders(sql: str) -> str:
@@ -182,6 +239,39 @@ class PostgresStorage(SQLStorage):
             yield
         finally:
             conn.close()  # ending the session releases the lock
+
+    @contextmanager
+    def lock_sites(self, sites: Sequence[str]) -> Iterator[SiteLock]:
+        """Hold a session advisory lock per free site, on a connection of its own, for the run.
+
+        Runs of other sites go on beside this one; a site another process holds is left out.
+        """
+        conn = connect(self.url, f"newsfold pid {os.getpid()} on {socket.gethostname()}")
+        try:
+            held = SiteLock([])
+            for site in sorted(set(sites)):  # one order everywhere: no two runs wait in a cycle
+                got = conn.execute(
+                    f"SELECT pg_try_advisory_lock(%s, {SITE_KEY}) AS got", (SITE_LOCK, site)
+                ).fetchone()["got"]
+                if got:
+                    held.sites.append(site)
+                else:
+                    held.busy[site] = self._site_holder(conn, site)
+            yield held
+        finally:
+            conn.close()  # ending the session releases the locks
+
+    @staticmethod
+    def _site_holder(conn: Any, site: str) -> str:
+        """Who holds a site's run lock, as pg_stat_activity tells it."""
+        row = conn.execute(
+            "SELECT a.application_name AS app FROM pg_locks l "
+            "JOIN pg_stat_activity a ON a.pid = l.pid "
+            "WHERE l.locktype = 'advisory' AND l.granted AND l.objsubid = 2 "
+            f"AND l.classid = %s::oid AND l.objid = ({SITE_KEY}::bigint & 4294967295)::oid",
+            (SITE_LOCK, site),
+        ).fetchone()
+        return (row and row["app"]) or "another newsfold process"
 
     @staticmethod
     def _holder(conn: Any) -> str:

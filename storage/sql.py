@@ -95,8 +95,8 @@ class SQLStorage(Storage):
         return applied
 
     def _apply(self, version: int, name: str, sql: str) -> bool:
-        """Apply one migration unless it is recorded; the write lock keeps racing processes out."""
-        with self.db.writing():
+        """Apply one migration unless it is recorded; the store lock keeps racing processes out."""
+        with self.db.writing(exclusive=True):
             self.db.execute(
                 "CREATE TABLE IF NOT EXISTS schema_migrations "
                 "(version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied TEXT NOT NULL)"
@@ -129,6 +129,7 @@ class SQLStorage(Storage):
         index = SQLFoldIndex(self.db, self.term_counts)
         with self.db.writing():
             yield index
+            index.settle()
         self.term_counts.committed(index.added, index.removed)
 
     def begin_batch(self) -> None:
@@ -150,6 +151,11 @@ class SQLStorage(Storage):
         """Whether writes are joining a shared transaction."""
         return self.db.batch_open
 
+    @property
+    def max_batch_items(self) -> int | None:
+        """Most documents one batch may hold, as the database allows."""
+        return self.db.max_batch_items
+
     def check_fold_params(self, params: dict[str, Any]) -> None:
         """Refuse MinHash parameters that differ from those the stored signatures used."""
         wanted = json.dumps(params, sort_keys=True)
@@ -165,18 +171,54 @@ class SQLStorage(Storage):
                 "new store"
             )
 
-    def begin_run(self, sources: Sequence[str], started: str | None = None) -> int:
-        """Record a run as running; runs still 'running' died without closing (we hold the lock)."""
-        self.db.execute(
-            "UPDATE runs SET status = 'abandoned', ended = ?, "
-            "message = 'the process ended before recording the end of the run' "
-            "WHERE status = 'running'",
-            (utcnow(),),
-        )
+    def begin_run(
+        self,
+        sources: Sequence[str],
+        started: str | None = None,
+        sites: Sequence[str] | None = None,
+        job_id: int | None = None,
+    ) -> int:
+        """Record a run as running; runs still 'running' on the locks we now hold died unclosed."""
+        dead = [
+            r["id"]
+            for r in self.db.fetchall("SELECT id, sites FROM runs WHERE status = 'running'")
+            if sites is None or _overlaps(r["sites"], sites)
+        ]
+        if dead:
+            match, args = self.db.any_of("id", dead)
+            self.db.execute(
+                "UPDATE runs SET status = 'abandoned', ended = ?, "
+                "message = 'the process ended before recording the end of the run' "
+                f"WHERE status = 'running' AND {match}",
+                (utcnow(), *args),
+            )
         return self.db.insert(
-            "INSERT INTO runs (started, status, sources) VALUES (?, 'running', ?)",
-            (started or utcnow(), json.dumps(list(sources))),
+            "INSERT INTO runs (started, status, sources, sites, job_id) "
+            "VALUES (?, 'running', ?, ?, ?)",
+            (
+                started or utcnow(),
+                json.dumps(list(sources)),
+                None if sites is None else json.dumps(sorted(sites)),
+                job_id,
+            ),
         )
+
+    def close_job_runs(self, job_id: int, status: str, message: str) -> int:
+        """Close a queue job's runs still 'running' with a status and why."""
+        closed = self.db.fetchall(
+            "UPDATE runs SET status = ?, ended = ?, message = ? "
+            "WHERE job_id = ? AND status = 'running' RETURNING id",
+            (status, utcnow(), message, job_id),
+        )
+        return len(closed)
+
+    def job_runs(self, job_ids: Sequence[int]) -> list[RunRecord]:
+        """The runs crawled for these queue jobs, oldest first."""
+        if not job_ids:
+            return []
+        match, args = self.db.any_of("job_id", list(job_ids))
+        rows = self.db.fetchall(f"SELECT * FROM runs WHERE {match} ORDER BY id", args)
+        return [_run(row) for row in rows]
 
     def finish_run(
         self, run_id: int, status: str, counts: dict[str, dict[str, int]], message: str = ""
@@ -374,18 +416,7 @@ class SQLStorage(Storage):
     def runs(self, limit: int = 20) -> list[RunRecord]:
         """The latest runs, newest first."""
         rows = self.db.fetchall("SELECT * FROM runs ORDER BY id DESC LIMIT ?", (limit,))
-        return [
-            RunRecord(
-                id=row["id"],
-                started=row["started"],
-                ended=row["ended"],
-                status=row["status"],
-                counts=json.loads(row["counts"]),
-                sources=json.loads(row["sources"]),
-                message=row["message"],
-            )
-            for row in rows
-        ]
+        return [_run(row) for row in rows]
 
     def errors(self, run_id: int | None = None) -> list[dict[str, Any]]:
         """Recorded errors, oldest first."""
@@ -569,3 +600,22 @@ def _entry_state(row: Row) -> EntryState:
         poll_interval=float(row["poll_interval"]),
         children=json.loads(row["children"]),
     )
+
+
+def _run(row: Row) -> RunRecord:
+    """A run from its row."""
+    return RunRecord(
+        id=row["id"],
+        started=row["started"],
+        ended=row["ended"],
+        status=row["status"],
+        counts=json.loads(row["counts"]),
+        sources=json.loads(row["sources"]),
+        message=row["message"],
+        job_id=row.get("job_id"),
+    )
+
+
+def _overlaps(stored: str | None, sites: Sequence[str]) -> bool:
+    """Whether a run's stored sites (None: the whole store) meet ``sites``."""
+    return stored is None or bool(set(json.loads(stored)) & set(sites))

@@ -70,6 +70,8 @@ class SQLFoldIndex(FoldIndex):
 
     Every write that changes what an export shows of an article (its text, sightings or story)
     stamps the article with this transaction's change number, so an export cursor finds it.
+    The shared rows every fold updates (the counters, the terms' document frequencies) are
+    written last, by ``settle``: concurrent writers hold their locks only from there to commit.
     """
 
     def __init__(self, db: Database, counts: TermCounts | None = None) -> None:
@@ -77,29 +79,61 @@ class SQLFoldIndex(FoldIndex):
         self.counts = counts or TermCounts()
         self.added: list[str] = []  # terms of the articles this transaction adds
         self.removed: list[str] = []  # terms of the articles it absorbs into others
-        self._change: int | None = None
+        self.changed: set[int] = set()  # articles to stamp with the change number
+        self.article_delta = 0
+        self.df_delta: dict[str, int] = {}
+        self.paragraph_delta: dict[int, int] = {}
+
+    def claim(self, keys: Sequence[int | str], stage: int = 0) -> None:
+        self.db.claim(keys, stage)
 
     @cached_property
     def now(self) -> str:
         """This transaction's time, stamped on every row it changes."""
         return utcnow()
 
-    def _change_number(self) -> int:
-        """This transaction's change number; the counter row stays locked until commit."""
-        if self._change is None:
-            self._change = int(
+    def settle(self) -> None:
+        """Write the counts and change stamps, in one order everywhere; the last writes before commit.
+
+        The change counter's row stays locked until commit, so change numbers follow commit order
+        and an export cursor never passes a change committed later.
+        """
+        deltas = sorted((term, n) for term, n in self.df_delta.items() if n)
+        for start in range(0, len(deltas), 500):
+            chunk = deltas[start : start + 500]
+            self.db.execute(
+                f"INSERT INTO term_df (term, df) VALUES {values(2, len(chunk))} "
+                "ON CONFLICT (term) DO UPDATE SET df = term_df.df + excluded.df",
+                [v for pair in chunk for v in pair],
+            )
+        paragraphs = sorted((key, n) for key, n in self.paragraph_delta.items() if n)
+        for start in range(0, len(paragraphs), 500):
+            chunk = paragraphs[start : start + 500]
+            self.db.execute(
+                f"INSERT INTO paragraph_df (key, df) VALUES {values(2, len(chunk))} "
+                "ON CONFLICT (key) DO UPDATE SET df = paragraph_df.df + excluded.df",
+                [v for pair in chunk for v in pair],
+            )
+        if self.article_delta:
+            self.db.execute(
+                "UPDATE counters SET value = value + ? WHERE name = 'articles'",
+                (self.article_delta,),
+            )
+        if self.changed:
+            change = int(
                 self.db.scalar(
                     "UPDATE counters SET value = value + 1 WHERE name = 'change' RETURNING value"
                 )
             )
-        return self._change
+            match, args = self.db.any_of("id", sorted(self.changed))
+            self.db.execute(
+                f"UPDATE articles SET change_seq = ?, updated = ? WHERE {match}",
+                (change, self.now, *args),
+            )
 
     def _changed(self, article_id: int) -> None:
-        """Stamp an article as changed by this transaction."""
-        self.db.execute(
-            "UPDATE articles SET change_seq = ?, updated = ? WHERE id = ?",
-            (self._change_number(), self.now, article_id),
-        )
+        """Mark an article as changed by this transaction (stamped by ``settle``)."""
+        self.changed.add(article_id)
 
     def sighting_by_doc(self, doc_id: str) -> tuple[int, str] | None:
         row = self.db.fetchone(
@@ -202,12 +236,13 @@ class SQLFoldIndex(FoldIndex):
                 story_id,
                 time_key,
                 self.now,
-                self._change_number(),
+                0,  # stamped by settle
                 json.dumps(record.entities),
                 json.dumps(list(fingerprint.paragraph_keys)),
             ),
         )
-        self.db.execute("UPDATE counters SET value = value + 1 WHERE name = 'articles'")
+        self.changed.add(article_id)
+        self.article_delta += 1
         self._index_entities(article_id, record.entities)
         self._count_paragraphs(fingerprint.paragraph_keys, 1)
         self._insert_sighting(article_id, sighting)
@@ -220,27 +255,17 @@ class SQLFoldIndex(FoldIndex):
             )
         terms = list(fingerprint.terms)
         self.added += terms
-        if terms:
-            self.db.execute(
-                f"INSERT INTO term_df (term, df) VALUES {values(2, len(terms))} "
-                "ON CONFLICT (term) DO UPDATE SET df = term_df.df + 1",
-                [v for term in terms for v in (term, 1)],
-            )
+        for term in terms:
+            self.df_delta[term] = self.df_delta.get(term, 0) + 1
         return article_id
 
     def _count_paragraphs(self, keys: Sequence[int], step: int) -> None:
-        """Count an article's paragraph keys in (1) or out (-1) of ``paragraph_df``."""
-        if not keys:
-            return
-        if step > 0:
-            self.db.execute(
-                f"INSERT INTO paragraph_df (key, df) VALUES {values(2, len(keys))} "
-                "ON CONFLICT (key) DO UPDATE SET df = paragraph_df.df + 1",
-                [v for key in keys for v in (key, 1)],
-            )
-        else:
-            match, args = self.db.any_of("key", keys)
-            self.db.execute(f"UPDATE paragraph_df SET df = df - 1 WHERE {match}", args)
+        """Count an article's paragraph keys in (1) or out (-1) of ``paragraph_df``.
+
+        Written by ``settle`` in key order, as every writer writes shared counts.
+        """
+        for key in keys:
+            self.paragraph_delta[key] = self.paragraph_delta.get(key, 0) + step
 
     def _paragraph_keys(self, article_id: int) -> list[int]:
         """The paragraph keys an article is counted under."""
@@ -374,10 +399,8 @@ class SQLFoldIndex(FoldIndex):
         )
 
     def join_story(self, article_id: int, story_id: int, published: str) -> None:
-        self.db.execute(
-            "UPDATE articles SET story_id = ?, change_seq = ?, updated = ? WHERE id = ?",
-            (story_id, self._change_number(), self.now, article_id),
-        )
+        self.db.execute("UPDATE articles SET story_id = ? WHERE id = ?", (story_id, article_id))
+        self.changed.add(article_id)
         self.widen_story(story_id, published, published)
 
     def widen_story(self, story_id: int, first: str, last: str) -> None:
@@ -390,10 +413,10 @@ class SQLFoldIndex(FoldIndex):
                 "SELECT first_published, last_published, merged_ids FROM stories WHERE id = ?",
                 (other,),
             )
-            self.db.execute(
-                "UPDATE articles SET story_id = ?, change_seq = ?, updated = ? WHERE story_id = ?",
-                (keep, self._change_number(), self.now, other),
+            moved = self.db.fetchall(
+                "UPDATE articles SET story_id = ? WHERE story_id = ? RETURNING id", (keep, other)
             )
+            self.changed.update(row["id"] for row in moved)
             self.db.execute("DELETE FROM stories WHERE id = ?", (other,))
             if row:
                 merged |= {other, *json.loads(row["merged_ids"])}
@@ -422,9 +445,7 @@ class SQLFoldIndex(FoldIndex):
             self._forget_terms(other)
             self._count_paragraphs(self._paragraph_keys(other), -1)
             self.db.execute("DELETE FROM articles WHERE id = ?", (other,))
-        self.db.execute(
-            "UPDATE counters SET value = value - ? WHERE name = 'articles'", (len(others),)
-        )
+        self.article_delta -= len(others)
         # Exports list the ids an article absorbed, so a downstream copy can drop their rows.
         self.db.execute(
             "UPDATE articles SET merged_ids = ? WHERE id = ?", (json.dumps(sorted(merged)), keep)
@@ -445,7 +466,8 @@ class SQLFoldIndex(FoldIndex):
             f"DELETE FROM story_terms WHERE {match} AND time_key = ? AND article_id = ?",
             [*args, row["time_key"], article_id],
         )
-        self.db.execute(f"UPDATE term_df SET df = df - 1 WHERE {match}", args)
+        for term in terms:
+            self.df_delta[term] = self.df_delta.get(term, 0) - 1
         self.removed += terms
 
     def _merged_stories(self, story_id: int) -> list[int]:

@@ -74,6 +74,9 @@ class SQLiteDatabase(Database):
             self.checkpointer = Checkpointer(self.name)
         self.conn.execute("BEGIN IMMEDIATE")
 
+    def claim(self, keys: Sequence[int | str], stage: int = 0) -> None:
+        """Nothing: a write transaction holds SQLite's one write lock, excluding every writer."""
+
     def begin_read(self) -> None:
         # A deferred transaction in WAL mode reads one snapshot while writers go on.
         self.conn.execute("BEGIN")

@@ -88,3 +88,17 @@ def test_config_and_read_commands_load_without_scrapy_twisted_or_trafilatura(cod
     loaded = _loaded_after(code)
     assert "pydantic" in loaded or "storage" in loaded  # the probe ran what it says
     assert [name for name in HEAVY if name in loaded] == []
+
+
+def test_without_the_distributed_mode_procrastinate_is_not_imported(tmp_path: Path) -> None:
+    store = tmp_path / "s.db"
+    loaded = _loaded_after(
+        "from config.loader import load_config\n"
+        "from crawler.commands import crawl, serve, worker\n"
+        "from crawler.service.scheduler import CrawlService\n"
+        "config = load_config(None)\n"
+        f"service = CrawlService(config, {str(store)!r}, None)\n"
+        "service.check_store()\n"
+        "assert service.deferrer is None\n"
+    )
+    assert "crawler" in loaded and "procrastinate" not in loaded

@@ -209,7 +209,9 @@ def test_scheduled_runs_on_time_one_at_a_time_with_metrics_lock_and_graceful_sto
     service = serve(config, db, port)
     samples = wait_for("the metrics endpoint", service.metrics, 20)
     assert samples['newsfold_scheduled_runs_total{group="wire",outcome="completed"}'] == 0
-    assert "wire" in service.out.read_text() and "*/4 * * * * *" in service.out.read_text()
+    # The table is printed just after the metrics start serving: wait for it, not race it.
+    table = wait_for("the schedule table", lambda: "wire" in service.out.read_text(), 20)
+    assert table and "*/4 * * * * *" in service.out.read_text()
 
     # The first run starts on a fire time (a multiple of 4 s) within a second.
     first = wait_for("the first run", lambda: "crawling" in service.log() and service.log())
@@ -363,7 +365,7 @@ def test_crashed_child_and_unreachable_store_are_recorded_and_the_schedule_goes_
 
 
 @pytest.mark.slow
-def test_postgres_store_takes_the_advisory_lock_for_scheduled_runs(
+def test_postgres_store_takes_the_site_locks_for_scheduled_runs(
     postgres_url: str, demo_sites: DemoSites, tmp_path: Path, serve: Callable[..., Service]
 ) -> None:
     url = postgres_url  # set up first, dropped last: after the service stops
@@ -382,7 +384,7 @@ def test_postgres_store_takes_the_advisory_lock_for_scheduled_runs(
     refused = newsfold(
         "run", "--config", str(config), "--db", url, "--source", WIRE[0], cwd=tmp_path
     )
-    assert refused.returncode == 4 and "being written by" in refused.stderr, refused.stderr
+    assert refused.returncode == 4 and "being crawled by" in refused.stderr, refused.stderr
     wait_for("a completed run", lambda: pg_runs("completed"))
     assert service.stop() == 0, service.log()
     assert not pg_runs("running")

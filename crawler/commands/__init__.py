@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from config.loader import load_config
+from config.loader import ConfigError, load_config
 from config.schema import NewsfoldConfig
 
 
@@ -34,3 +34,19 @@ def entity_filters(
         listed = gazetteer.lookup(org)
         org = listed.name if listed else folded.get(org.casefold(), org)
     return org, event
+
+
+def check_distributed(config: NewsfoldConfig, target: str) -> None:
+    """Refuse ``[distributed] enabled = true`` on a store that is not PostgreSQL."""
+    if config.distributed.enabled and not is_postgres(target):
+        raise ConfigError(
+            f"distributed.enabled = true needs a postgresql:// store (its jobs live there), but "
+            f"the store is {target!r}; set db (or --db) to a PostgreSQL URL, or "
+            "distributed.enabled = false"
+        )
+
+
+def is_postgres(target: str) -> bool:
+    """Whether a store target is a PostgreSQL URL."""
+    scheme = target.split("://", 1)[0].lower() if "://" in target else ""
+    return scheme in ("postgresql", "postgres")

@@ -12,9 +12,9 @@ from rich.console import Console
 
 from config.cron import zone
 from config.loader import ConfigError
-from crawler.commands import load, store_target
+from crawler.commands import check_distributed, load, store_target
 from crawler.exitcodes import EXIT_OK
-from crawler.logs import json_handler
+from crawler.logs import service_logging
 from crawler.service.schedule import schedule_table, scheduled_groups, unscheduled_warnings
 from crawler.service.scheduler import CrawlService
 
@@ -24,7 +24,7 @@ logger = logging.getLogger("crawler.service.scheduler")
 def serve(args: argparse.Namespace, console: Console) -> int:
     """Run the scheduled service until SIGTERM or SIGINT."""
     config = load(args)
-    _configure_logging(config.crawl.log_format)
+    service_logging(config.crawl.log_format)
     groups, unscheduled = scheduled_groups(config)
     if not groups:
         raise ConfigError(
@@ -33,7 +33,9 @@ def serve(args: argparse.Namespace, console: Console) -> int:
         )
     for warning in unscheduled_warnings(unscheduled):
         logger.warning(warning)
-    service = CrawlService(config, store_target(args, config), args.config)
+    target = store_target(args, config)
+    check_distributed(config, target)
+    service = CrawlService(config, target, args.config)
     service.check_store()
     previous = service.install_signal_handlers()
     try:
@@ -48,17 +50,3 @@ def serve(args: argparse.Namespace, console: Console) -> int:
             signal.signal(signum, handler)
     logger.info("stopped")
     return EXIT_OK
-
-
-def _configure_logging(log_format: str) -> None:
-    """Service log lines on stderr (text or JSON lines); APScheduler's only for errors."""
-    if log_format == "json":
-        json_handler(logging.INFO)
-    else:
-        logging.basicConfig(
-            level=logging.INFO,
-            stream=sys.stderr,
-            format="%(asctime)s [%(name)s] %(levelname)s: %(message)s",
-        )
-    # Skipped and missed runs are logged by the service itself, with the group and the reason.
-    logging.getLogger("apscheduler").setLevel(logging.ERROR)

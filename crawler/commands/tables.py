@@ -16,6 +16,7 @@ SUMMARY_COLUMNS = (
     ("304", "not_modified"),
     ("not due", "not_due"),
     ("refused", "refused"),
+    ("busy", "busy"),
 )
 
 
@@ -25,7 +26,8 @@ def summary_table(counts: dict[str, dict[str, int]], title: str = "newsfold run"
         title=title,
         caption=(
             "fetched: pages; stored: new articles; copies: folded into one; empty: nothing left "
-            "after cleaning; known: fetched before; 304: source unchanged; not due: polled later"
+            "after cleaning; known: fetched before; 304: source unchanged; not due: polled later; "
+            "busy: its site was being crawled by another process"
         ),
     )
     table.add_column("source", no_wrap=True)

@@ -20,6 +20,8 @@ TAIL_LINES = 40
 # duration includes the child's own start-up) and its own pid (the child dies with it).
 STARTED_ENV = "NEWSFOLD_RUN_STARTED"
 PARENT_ENV = "NEWSFOLD_SERVICE_PID"
+# The queue job a worker's crawl child runs for (its run records it).
+JOB_ENV = "NEWSFOLD_JOB_ID"
 
 
 @dataclass

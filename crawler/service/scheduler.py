@@ -27,7 +27,8 @@ from storage.base import RunRecord, Storage
 
 logger = logging.getLogger(__name__)
 
-OUTCOMES = ("completed", "failed", "interrupted", "skipped")
+OUTCOMES = ("completed", "failed", "interrupted", "skipped", "deferred")
+STANDBY = "another service leads (standing by)"
 
 
 class CrawlService:
@@ -44,6 +45,9 @@ class CrawlService:
         self.forced = threading.Event()
         self.scheduler = self._build_scheduler()
         self.metrics_server: Any = None
+        # Distributed mode: the due sites' polls go to the queue, deferred by the leader only.
+        self.deferrer: Any = None
+        self.leader: Any = None
 
     def _build_scheduler(self) -> BackgroundScheduler:
         """One worker thread, so groups due together queue instead of racing for the store."""
@@ -77,6 +81,14 @@ class CrawlService:
             self.metrics.start_from(storage)
         finally:
             storage.close()
+        if self.config.distributed.enabled:
+            from crawler.distributed.leader import LeaderLock
+            from crawler.distributed.queue import Deferrer
+
+            self.deferrer = Deferrer(self.target, self.config.distributed.queue)
+            self.leader = LeaderLock(self.target)
+            if not self.leader.holds():
+                logger.info("another service leads: standing by to take over")
 
     def install_signal_handlers(self) -> dict[int, Any]:
         """Stop on SIGTERM/SIGINT; return the handlers they replace."""
@@ -123,6 +135,9 @@ class CrawlService:
         self.stopping.set()
         if self.scheduler.running:
             self.scheduler.shutdown(wait=True)
+        if self.leader is not None:
+            self.leader.close()
+            self.deferrer.close()
         if self.metrics_server is not None:
             self.metrics_server.shutdown()
             self.metrics_server.server_close()
@@ -133,7 +148,8 @@ class CrawlService:
             return
         group = self.groups[name]
         try:
-            status, message = self._run(group)
+            run = self._defer if self.deferrer is not None else self._run
+            status, message = run(group)
         except Exception as exc:  # the schedule must outlive any one run
             logger.exception("group %s: the run could not be handled", name)
             status, message = "failed", f"{type(exc).__name__}: {exc}"
@@ -160,6 +176,18 @@ class CrawlService:
         if result.returncode == EXIT_LOCKED:
             return "skipped", f"another newsfold process holds the store: {result.last_error()}"
         return self._settle(group, baseline, result)
+
+    def _defer(self, group: Group) -> tuple[str, str]:
+        """Defer a poll per site of the group to the queue, if this service leads."""
+        from crawler.distributed.queue import site_polls
+
+        if not self.leader.holds():
+            return "skipped", STANDBY
+        notes = []
+        for poll in site_polls(self.config, group.sources):
+            job_id, new = self.deferrer.defer(poll)
+            notes.append(f"{poll.site} job {job_id}" + ("" if new else " (already waiting)"))
+        return "deferred", "; ".join(notes)
 
     def _child_argv(self, group: Group) -> list[str]:
         """`newsfold run` for the group's sources, with this service's config and store."""
@@ -221,7 +249,8 @@ class CrawlService:
     def _outcome(self, name: str, status: str, message: str) -> None:
         """Log and count how a scheduled run ended."""
         self.metrics.scheduled.labels(name, status).inc()
-        level = logging.INFO if status == "completed" else logging.WARNING
+        quiet = status in ("completed", "deferred") or message == STANDBY
+        level = logging.INFO if quiet else logging.WARNING
         logger.log(level, "group %s: run %s%s", name, status, f": {message}" if message else "")
 
     def _on_skip(self, event: JobEvent) -> None:

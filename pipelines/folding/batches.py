@@ -7,15 +7,30 @@ from collections.abc import Callable
 
 from pipelines.folding.features import Fingerprint
 from pipelines.folding.folder import Folder, FoldResult
-from storage.base import ArticleRecord, Sighting, Storage
+from storage.base import ArticleRecord, Sighting, Storage, WriteConflict
+
+# Tries of one document whose write the database undid because it met another writer's.
+CONFLICT_TRIES = 3
 
 
 def ingest(
     storage: Storage, folder: Folder, record: ArticleRecord, sighting: Sighting, fp: Fingerprint
 ) -> FoldResult:
     """Fold one document and write it atomically: all of it is stored, or none."""
-    with storage.transaction() as index:
-        return folder.fold(index, record, sighting, fp)
+    for attempt in range(1, CONFLICT_TRIES + 1):
+        try:
+            with storage.transaction() as index:
+                return folder.fold(index, record, sighting, fp)
+        except WriteConflict:
+            # Undone whole (its savepoint or transaction): folding again decides afresh.
+            if attempt == CONFLICT_TRIES:
+                raise
+            if storage.batch_open:
+                # The batch holds what the other writer waits for: commit what it has (each
+                # document in it is whole), so the next try waits without a cycle.
+                storage.end_batch()
+                storage.begin_batch()
+    raise AssertionError("unreachable")
 
 
 class Batcher:
@@ -52,7 +67,8 @@ class Batcher:
         self, folder: Folder, record: ArticleRecord, sighting: Sighting, fp: Fingerprint
     ) -> FoldResult:
         """Fold one document into the open batch, opening one when needed."""
-        if not self.storage.batch_open:
+        if self.items > 1 and not self.storage.batch_open:
+            # One document a commit needs no batch: its own transaction holds it whole.
             self.storage.begin_batch()
             self.opened = self.clock()
         result = ingest(self.storage, folder, record, sighting, fp)

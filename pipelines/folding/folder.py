@@ -122,6 +122,8 @@ class Folder:
         self, index: FoldIndex, record: ArticleRecord, sighting: Sighting, fp: Fingerprint
     ) -> FoldResult:
         """Store a document as a new article, a copy, a revision or a repeat sighting."""
+        # What another writer's document must share to meet this one: claimed before any read.
+        index.claim((sighting.doc_id, fp.content_hash, *fp.index_keys))
         known = index.sighting_by_doc(sighting.doc_id)
         if known is not None:
             return self._known(index, known, record, sighting, fp)
@@ -315,6 +317,8 @@ class Folder:
         total, df = index.term_frequencies(list(fp.terms))
         idf = {t: rarity(total, df.get(t, 0)) for t in fp.terms}
         ranked = query_ranking(fp.terms, idf)
+        # A rewrite another writer is folding now meets this one on these terms.
+        index.claim(ranked[:STORY_INDEX_TERMS], stage=1)
         window = self.config.story_window_days
         candidates = index.story_candidates(
             ranked[:STORY_QUERY_TERMS],
