@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
@@ -84,7 +85,10 @@ def average_length(lines: Sequence[Line]) -> float:
 
 
 def _split(text: str) -> list[str]:
-    """Non-empty stripped lines."""
+    """Non-empty stripped lines, in Unicode's composed form (NFC) as trafilatura returns its text."""
+    # One character written two ways ("ড়" as one code point or two) would otherwise make
+    # two copies of a text differ, and the text differ from what trafilatura itself returns.
+    text = unicodedata.normalize("NFC", text)
     return [part.strip() for part in text.splitlines() if part.strip()]
 
 
