@@ -28,7 +28,7 @@ class Line:
 # to a word or a closing mark, after a line of prose that ends mid-sentence; it is joined back.
 # A label ("Tags") or a run of links before it is no sentence: those stay lines of their own.
 _GLUED = frozenset(".,;:!?)")
-_ENDS_SENTENCE = frozenset(".!?:;\"”’»)]…")
+_ENDS_SENTENCE = frozenset('.!?:;"”’»)]…')
 
 
 def body_lines(body: _Element) -> list[Line]:
@@ -46,7 +46,11 @@ def body_lines(body: _Element) -> list[Line]:
         text = xmltotxt(block, False)
         if cut and "\n" not in text.strip():
             last = lines.pop()
-            text, chars, linked = f"{last.text} {text.strip()}", len(last.text) + 1 + chars, linked + linked_chars
+            text, chars, linked = (
+                f"{last.text} {text.strip()}",
+                len(last.text) + 1 + chars,
+                linked + linked_chars,
+            )
         ratio = round(linked / chars, 3) if chars else 0.0
         lines += [Line(part, kind, ratio) for part in _split(text)]
         linked_chars = linked
