@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import gzip
+import hashlib
 import html
 import json
 import os
@@ -27,6 +28,10 @@ AEB_DIR = "scrapinghub-aeb"
 TRAFEVAL_DIR = "trafilatura-eval"
 SHINGLE_SIZE = 4
 TRAFEVAL_PAGES = 990
+# One page in HELD_OUT_EVERY is kept aside from tuning, chosen by a fixed hash of its id (the AEB
+# page id, the trafilatura-eval URL); the split was fixed before any result was looked at.
+HELD_OUT_EVERY = 4
+SPLITS = ("tuning", "held-out")
 
 _TOKEN_RE = re.compile(r"\w+")
 _WS_RE = re.compile(r"\s+")
@@ -59,6 +64,12 @@ def missing_reason(root: Path, dataset: str) -> str | None:
         if not (folder / name).exists():
             return f"{folder / name} not found (set {BENCHDATA_ENV} to the benchdata folder)"
     return None
+
+
+def split_of(page_key: str) -> str:
+    """The split a page belongs to: 'held-out' for one page in HELD_OUT_EVERY, else 'tuning'."""
+    digest = hashlib.sha256(f"newsfold-split:{page_key}".encode()).digest()
+    return SPLITS[digest[0] % HELD_OUT_EVERY == 0]
 
 
 def read_gzip_bytes(path: Path) -> bytes:

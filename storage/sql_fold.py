@@ -108,11 +108,11 @@ class SQLFoldIndex(FoldIndex):
             )
         paragraphs = sorted((key, n) for key, n in self.paragraph_delta.items() if n)
         for start in range(0, len(paragraphs), 500):
-            chunk = paragraphs[start : start + 500]
+            rows = paragraphs[start : start + 500]
             self.db.execute(
-                f"INSERT INTO paragraph_df (key, df) VALUES {values(2, len(chunk))} "
+                f"INSERT INTO paragraph_df (key, df) VALUES {values(2, len(rows))} "
                 "ON CONFLICT (key) DO UPDATE SET df = paragraph_df.df + excluded.df",
-                [v for pair in chunk for v in pair],
+                [v for pair in rows for v in pair],
             )
         if self.article_delta:
             self.db.execute(

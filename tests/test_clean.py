@@ -243,3 +243,14 @@ def test_learner_normalises_numbers_and_case() -> None:
         learner.observe("s", [f"{n + 2} comments", "SIGN IN"])
     assert learner.is_boilerplate("s", "17 Comments")
     assert learner.is_boilerplate("s", "Sign in")
+
+
+def test_linked_sentences_are_kept_but_linked_headlines_go() -> None:
+    sentence = Line("Retailers cut the price of the new laptop to $2,299 this week.", "p", 1.0)
+    quote = Line("“We built the cluster because nobody would rent us one,” Okafor said", "p", 1.0)
+    quoted = Line("“Compute is the new oil, and we are drilling as fast as we can.”", "p", 1.0)
+    headline = Line("Nvidia ships its next accelerator early to cloud customers", "p", 1.0)
+    truncated = Line("Why the chip shortage will outlast the next model generation...", "p", 1.0)
+    text, rules = _clean([STORY[0], sentence, quoted, STORY[1], headline, truncated, quote])
+    assert text.splitlines() == [STORY[0], sentence.text, quoted.text, STORY[1]]
+    assert rules == {"related-link"}  # the headline, the cut-off headline, the partly quoted one

@@ -7,9 +7,11 @@ import json
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from lxml import etree
 
 from pipelines.extraction.decode import decode_html, repair_double_utf8
 from pipelines.extraction.extractor import ExtractionError, Extractor
+from pipelines.extraction.lines import body_lines
 from pipelines.extraction.metadata import clean_authors, strip_site, valid_date
 
 URL = "https://ledger.example/2026/11/helix-gpus"
@@ -325,3 +327,55 @@ def test_utf8_bytes_parse_to_the_tree_their_text_parses_to() -> None:
         assert etree.tostring(got) == etree.tostring(expected), name
     assert "Zürich, 東京" in got.text_content()  # read as UTF-8
     assert decode_html("Ã©t\u00e9".encode()).utf8 is None  # repaired text: parsed as text
+
+
+# ---- lines
+
+
+def test_paragraph_cut_at_a_link_is_joined_back() -> None:
+    # trafilatura keeps each link of text typed between <br>s as a paragraph of its own
+    body = etree.fromstring(
+        "<body><p>Just months after the last i9</p>"
+        '<p><ref target="/t">MacBook Pro</ref>was released, Apple unveiled a larger one.</p>'
+        "<p>Details are in this</p><p><ref target='/d'>deal roundup</ref>.</p></body>"
+    )
+    lines = body_lines(body)
+    assert [line.text for line in lines] == [
+        "Just months after the last i9 MacBook Pro was released, Apple unveiled a larger one.",
+        "Details are in this deal roundup.",
+    ]
+    assert 0 < lines[0].links < 0.5
+
+
+def test_link_paragraphs_after_a_sentence_or_a_label_stay_lines() -> None:
+    body = etree.fromstring(
+        "<body><p>Helix Labs raised $400 million on Tuesday.</p>"
+        '<p><ref target="/a">Five startups to watch this winter</ref></p>'
+        "<p>Tags</p><p><ref target='/t1'>chips</ref>, <ref target='/t2'>funding</ref></p>"
+        "<p>See the whole list of our sources</p><p><ref target='/s'>here</ref></p></body>"
+    )
+    assert [line.text for line in body_lines(body)] == [
+        "Helix Labs raised $400 million on Tuesday.",
+        "Five startups to watch this winter",
+        "Tags",
+        "chips, funding",
+        "See the whole list of our sources",
+        "here",
+    ]
+
+
+def test_cut_paragraph_is_joined_in_a_real_extraction() -> None:
+    prose = (
+        "Just months after the last i9 <a href='/topic/macbook'>MacBook Pro</a> was released, "
+        "Apple has unveiled its 16-inch model, and the surface changes are not even obvious."
+    )
+    later = "The keyboard is the biggest change, and it is enough to convince those waiting. " * 3
+    raw = page(STORY, body_extra=f"<div><img src='a.jpg'><br><br>{prose}<br><br>{later}</div>")
+    assert "last i9 MacBook Pro was released, Apple" in extract(raw)
+
+
+def test_lines_are_in_composed_unicode() -> None:
+    decomposed = "Cafe\u0301 owners in Ko\u0308ln"
+    body = etree.fromstring(f"<body><p>{decomposed}</p></body>")
+    assert body_lines(body)[0].text == "Café owners in Köln"
+    assert body_lines(body)[0].text != decomposed

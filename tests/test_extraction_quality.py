@@ -18,13 +18,14 @@ ROOT = scoring.default_benchdata_root()
 TRAFEVAL_SUBSET = 200
 
 # Floors a little under the figures reached on exactly these pages: AEB (all 181 pages) in
-# extraction.AEB_FLOORS; trafilatura-eval (first 200 pages) P 0.951 R 0.938 F1 0.944 (bare
-# trafilatura: P 0.932 R 0.950 F1 0.941), title 0.765, author 0.743, date 0.908.
-TRAFEVAL_FLOORS = {"precision": 0.946, "recall": 0.933, "f1": 0.940}
+# extraction.AEB_FLOORS (reached: P 0.972 R 0.979 F1 0.976; bare trafilatura R 0.978);
+# trafilatura-eval (first 200 pages) P 0.951 R 0.939 F1 0.945 (bare trafilatura: P 0.932
+# R 0.950 F1 0.941), title 0.765, author 0.743, date 0.908.
+TRAFEVAL_FLOORS = {"precision": 0.946, "recall": 0.937, "f1": 0.943}
 METADATA_FLOORS = {"title": 0.74, "author": 0.72, "date": 0.88}
-# Recall given up against bare trafilatura on this subset (extraction.TRAFEVAL_RECALL_GIVEN_UP
-# on the whole set).
-RECALL_GIVEN_UP = 0.015
+# Recall given up against bare trafilatura on this subset (0.0104 reached; the whole set's
+# target, extraction.RECALL_GIVEN_UP, is not met yet: see benchmarks/README.md).
+RECALL_GIVEN_UP = 0.012
 
 
 def _skip_reason(dataset: str) -> str | None:
@@ -57,6 +58,7 @@ def test_aeb_floors_and_bare_trafilatura_beaten(tmp_path: Path) -> None:
     for name, floor in extraction.AEB_FLOORS.items():
         assert getattr(ours, name) >= floor, f"AEB {name} {getattr(ours, name):.4f} < {floor}"
     assert ours.f1 > bare.f1 + extraction.AEB_F1_MARGIN
+    assert ours.recall >= bare.recall - extraction.RECALL_GIVEN_UP
 
 
 @pytest.mark.skipif(

@@ -169,6 +169,10 @@ DATELINE = re.compile(
     r"\([A-Z][\w .&'-]{1,40}\)\s*[-—–]+\s*"
 )
 BULLET = re.compile(r"^\s*(?:[-•*▪◦●]|\d{1,2}[.)])\s+\S")
+# Headlines end without a full stop and are not a quotation from end to end: a linked line that
+# does is a sentence of the story (a linked phrase, a "click to tweet" quote).
+_SENTENCE_END = re.compile(r"(?<![.…])\.[\"”’)]?$")
+QUOTED = re.compile(r"^[\"“„«].{10,}[\"”“»][.!?]?$")
 URL_OR_EMAIL = re.compile(r"^(?:\S+@\S+\.\w+|(?:https?://|www\.)\S+)$")
 
 _MONTHS = (
@@ -263,9 +267,15 @@ def byline_of(text: str, authors: set[str]) -> bool:
 
 
 def is_link_headline(text: str) -> bool:
-    """A link text that reads as another article's headline: four words or more, one sentence."""
+    """A link text that reads as another article's headline: four words or more, one sentence, no full stop."""
     words = text.split()
-    return len(words) >= 4 and ". " not in text and not URL_OR_EMAIL.match(text)
+    return (
+        len(words) >= 4
+        and ". " not in text
+        and not _SENTENCE_END.search(text)
+        and not QUOTED.match(text)
+        and not URL_OR_EMAIL.match(text)
+    )
 
 
 def is_credit(text: str) -> bool:
