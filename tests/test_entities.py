@@ -288,6 +288,10 @@ def test_an_unlisted_organisation_is_marked_with_its_cue(extractor: EntityExtrac
         ("$373 billion dollars", [(373e9, "USD")]),
         ("at 135 pounds he won 5 games", []),
         ("Euro 2020 qualifier", []),
+        ("5 million pounds of plastic and 40 pounds per square inch", []),
+        ("500 million pounds of investment", [(500e6, "GBP")]),
+        ("costs in 2019 dollars and in constant 2015 euros", []),
+        ("He paid 2019 dollars for it.", [(2019.0, "USD")]),
         ("5G phones with 20TB drives and 4K screens", []),
     ],
 )
@@ -309,6 +313,7 @@ def test_money_is_read_with_value_and_currency(
         ("Apple paid $5 billion for a startup, its Sydney office said.", [(5e9, "USD")]),
         ("In New York, the Sydney Opera House tour costs $50, U.S. buyers say.", [(50.0, "USD")]),
         ("The kiwi fruit costs $2 in Ohio.", [(2.0, "USD")]),
+        ("A Gold Coast man won $1 million; the Western Australia draw", [(1e6, "AUD")]),
     ],
 )
 def test_a_bare_dollar_is_the_story_s_own_dollar(
@@ -327,6 +332,8 @@ def test_a_bare_dollar_is_the_story_s_own_dollar(
         ("10,000 GPUs", [(10_000, "GPU")]),
         ("the 2024 GPUs roadmap", []),
         ("an RTX 3080 with 5,888 CUs", []),
+        ("it went through 3 accelerators before its seed round", []),
+        ("20,000 Nvidia accelerators", [(20_000, "AIchip")]),
     ],
 )
 def test_chip_counts_are_read_with_count_and_chip(
