@@ -98,12 +98,25 @@ def test_the_packaged_gazetteer_lists_hundreds_of_organisations_of_every_kind(
         ("an Inflection point in sales", []),
         ("The Ripple effect of the ban", []),
         ("Ripple Labs and Comcast", ["Ripple", "Comcast"]),
+        (
+            "BT and Telstra cut prices; Mastercard and SpaceX",
+            ["BT Group", "Telstra", "Mastercard", "SpaceX"],
+        ),
+        ("BT Sport showed the match.", []),
+        ("a painting by Hieronymus Bosch", []),
+        ("Visa applications rose; Visa Inc. said", ["Visa Inc."]),
+        ("The Bridgewater bridge and the juniper hedge", []),
     ],
 )
 def test_names_match_as_whole_words_with_their_case_and_context(
     gazetteer: Gazetteer, text: str, expected: list[str]
 ) -> None:
     assert names(gazetteer, text) == expected
+
+
+def test_no_name_or_alias_is_listed_twice(gazetteer: Gazetteer) -> None:
+    written = [n for e in gazetteer.entries for n in (e.name, *e.aliases)]
+    assert sorted(n for n in set(written) if written.count(n) > 1) == []
 
 
 def test_a_longer_name_wins_over_a_name_it_starts_with(gazetteer: Gazetteer) -> None:
