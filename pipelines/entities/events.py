@@ -605,22 +605,30 @@ _MONETARY = _rx(
 
 # Kinds whose words also tell of sport, politics, crime or private life ("launched a bid",
 # "stepped down as party leader", "was arrested"): reported only where the story is about
-# business or technology. An article says so with DOMAIN_WORDS distinct words of _BUSINESS, a
+# business or technology. An article says so with DOMAIN_WORDS distinct BUSINESS_WORDS, a
 # sentence with SENTENCE_DOMAIN_WORDS of them or a listed (AI or technology) organisation.
 AMBIGUOUS = frozenset({"launch", "legal", "partnership", "hiring", "policy"})
 DOMAIN_WORDS = 3
 SENTENCE_DOMAIN_WORDS = 2
-_BUSINESS = _rx(
-    r"\b(?:compan(?:y|ies)|firms?|start-?ups?|corporations?|business(?:es)?|industry|"
-    r"industries|shares|shareholders?|stocks?|investors?|revenues?|profits?|customers?|"
-    r"consumers?|users|products?|brands?|retailers?|software|hardware|technolog(?:y|ies)|tech|"
-    r"digital|online|internet|apps?|platforms?|smartphones?|devices?|computers?|computing|"
-    r"chips?|semiconductors?|data|cloud|(?-i:AI)|artificial intelligence|algorithms?|"
-    r"e-commerce|(?-i:CEO)|chief executive|executives?|valuation|subscribers|telecoms?|"
-    r"broadband|(?-i:5G)|streaming|websites?|cyber\w*|robots?|robotics|gadgets?|electronics|"
-    r"acquisition|merger|funding|(?-i:IPO)|Nasdaq|Wall Street|earnings|analysts?|"
-    r"manufactur\w+|suppliers?|patents?|venture|subscription)\b"
+BUSINESS_WORDS = tuple(
+    word.replace("_", " ")
+    for word in (
+        "company companies firm firms startup startups start-up start-ups corporation corporations "
+        "business businesses industry industries shares shareholder shareholders stock stocks "
+        "investor investors revenue revenues profit profits customer customers consumer consumers "
+        "users product products brand brands retailer retailers software hardware technology "
+        "technologies tech digital online internet app apps platform platforms smartphone "
+        "smartphones device devices computer computers computing chip chips semiconductor "
+        "semiconductors data cloud ai artificial_intelligence algorithm algorithms e-commerce ceo "
+        "chief_executive executive executives valuation subscribers telecom telecoms broadband 5g "
+        "streaming website websites cyber cybersecurity cyberattack cyberattacks robot robots "
+        "robotics gadget gadgets electronics acquisition merger funding ipo nasdaq wall_street "
+        "earnings analyst analysts manufacturer manufacturers manufacturing supplier suppliers "
+        "patent patents venture subscription"
+    ).split()
 )
+# one scan of the lower-cased text: a prefix tree of whole words
+_BUSINESS = re.compile(r"\b(?:" + trie_regex(BUSINESS_WORDS) + r")\b")
 # Who acts in a sentence when no organisation is named: a company, not a person or a team.
 _PARTY = _rx(
     r"\b(?:compan(?:y|ies)|firms?|start-?ups?|corporations?|(?:tech|chip|car|phone|software)"
@@ -679,7 +687,7 @@ _PROPER_NAME = re.compile(r"(?<=[ (])[A-Z][\w&.'’-]*[a-z][\w&.'’-]*")
 
 def domain_words(text: str) -> int:
     """How many distinct words of business or technology a text holds."""
-    return len({m.group().lower() for m in _BUSINESS.finditer(text)})
+    return len({m.group() for m in _BUSINESS.finditer(text.lower())})
 
 
 def evidenced(kind: str, sentence: str, orgs: Sequence[int], business: bool) -> bool:
@@ -754,14 +762,14 @@ class EventFinder:
         gazetteer lists do.
         """
         found = []
-        article = domain_words("\n".join(text for _, text in fields)) >= DOMAIN_WORDS
-        for field, text in fields:
+        lowered = [text.lower() for _, text in fields]
+        words = [[(m.start(), m.group()) for m in _BUSINESS.finditer(low)] for low in lowered]
+        article = len({word for each in words for _, word in each}) >= DOMAIN_WORDS
+        for (field, text), low, business_words in zip(fields, lowered, words, strict=True):
             counts = [(start, end) for where, start, end in chips if where == field]
             names = [start for where, start in orgs if where == field]
             known = [start for where, start in listed if where == field]
-            anchors = [
-                (m.start(), _ANCHOR_KINDS[m.group()]) for m in _ANCHOR.finditer(text.lower())
-            ]
+            anchors = [(m.start(), _ANCHOR_KINDS[m.group()]) for m in _ANCHOR.finditer(low)]
             for offset, sentence in sentences(text):
                 end = offset + len(sentence)
                 kinds = frozenset().union(*(k for at, k in anchors if offset <= at < end))
@@ -774,7 +782,8 @@ class EventFinder:
                     bool(kinds & AMBIGUOUS)
                     and (
                         any(offset <= s < end for s in known)
-                        or domain_words(sentence) >= SENTENCE_DOMAIN_WORDS
+                        or len({w for at, w in business_words if offset <= at < end})
+                        >= SENTENCE_DOMAIN_WORDS
                     )
                 )
                 found += self._sentence(field, offset, sentence, counts, inside, kinds, business)
