@@ -6,10 +6,10 @@ Zyte AEB bodies and trafilatura-eval pages, and English SemEval-2022 texts (busi
 general news, many of them hard negatives: campaign fund-raising, sports transfers, art
 purchases, prices in shop guides). Three splits: dev (114 texts), where the rules and the
 gazetteer are tuned; heldout (48, about 30 % of the first 162, chosen by a hash of their name
-before labelling), whose errors were read once when the rules were revised, so it is no longer
-a clean test; and fresh (64 texts the set did not use before, mostly general news with some
-tech and business pages), labelled before the revision and scored once for its figures, never
-tuned on. ``--mistakes`` lists the errors of dev and heldout only. Texts are read from
+before labelling), whose errors were read when the rules were revised, so it is no longer a
+clean test; and fresh (64 texts the set did not use before, mostly general news with some tech
+and business pages), labelled before any revision and scored for its figures only, once a
+revision, never tuned on. ``--mistakes`` lists the errors of dev and heldout only. Texts are read from
 ``../shared`` (or ``$NEWSFOLD_BENCHDATA``); a text whose hash differs from its label's is
 reported and left out.
 

@@ -48,6 +48,10 @@ def events(text: str, title: str = "") -> set[str]:
     return set(extract_entities(title, text).event_types())
 
 
+# A title that makes an article a business and technology story, without any event of its own.
+BUSINESS = "Software company shares rose as investors cheered cloud revenue"
+
+
 def money(text: str) -> list[tuple[float, str | None]]:
     return [(a.value, a.currency) for a in AmountFinder().find(text) if a.kind == "money"]
 
@@ -94,12 +98,25 @@ def test_the_packaged_gazetteer_lists_hundreds_of_organisations_of_every_kind(
         ("an Inflection point in sales", []),
         ("The Ripple effect of the ban", []),
         ("Ripple Labs and Comcast", ["Ripple", "Comcast"]),
+        (
+            "BT and Telstra cut prices; Mastercard and SpaceX",
+            ["BT Group", "Telstra", "Mastercard", "SpaceX"],
+        ),
+        ("BT Sport showed the match.", []),
+        ("a painting by Hieronymus Bosch", []),
+        ("Visa applications rose; Visa Inc. said", ["Visa Inc."]),
+        ("The Bridgewater bridge and the juniper hedge", []),
     ],
 )
 def test_names_match_as_whole_words_with_their_case_and_context(
     gazetteer: Gazetteer, text: str, expected: list[str]
 ) -> None:
     assert names(gazetteer, text) == expected
+
+
+def test_no_name_or_alias_is_listed_twice(gazetteer: Gazetteer) -> None:
+    written = [n for e in gazetteer.entries for n in (e.name, *e.aliases)]
+    assert sorted(n for n in set(written) if written.count(n) > 1) == []
 
 
 def test_a_longer_name_wins_over_a_name_it_starts_with(gazetteer: Gazetteer) -> None:
@@ -284,6 +301,10 @@ def test_an_unlisted_organisation_is_marked_with_its_cue(extractor: EntityExtrac
         ("$373 billion dollars", [(373e9, "USD")]),
         ("at 135 pounds he won 5 games", []),
         ("Euro 2020 qualifier", []),
+        ("5 million pounds of plastic and 40 pounds per square inch", []),
+        ("500 million pounds of investment", [(500e6, "GBP")]),
+        ("costs in 2019 dollars and in constant 2015 euros", []),
+        ("He paid 2019 dollars for it.", [(2019.0, "USD")]),
         ("5G phones with 20TB drives and 4K screens", []),
     ],
 )
@@ -305,6 +326,7 @@ def test_money_is_read_with_value_and_currency(
         ("Apple paid $5 billion for a startup, its Sydney office said.", [(5e9, "USD")]),
         ("In New York, the Sydney Opera House tour costs $50, U.S. buyers say.", [(50.0, "USD")]),
         ("The kiwi fruit costs $2 in Ohio.", [(2.0, "USD")]),
+        ("A Gold Coast man won $1 million; the Western Australia draw", [(1e6, "AUD")]),
     ],
 )
 def test_a_bare_dollar_is_the_story_s_own_dollar(
@@ -323,6 +345,8 @@ def test_a_bare_dollar_is_the_story_s_own_dollar(
         ("10,000 GPUs", [(10_000, "GPU")]),
         ("the 2024 GPUs roadmap", []),
         ("an RTX 3080 with 5,888 CUs", []),
+        ("it went through 3 accelerators before its seed round", []),
+        ("20,000 Nvidia accelerators", [(20_000, "AIchip")]),
     ],
 )
 def test_chip_counts_are_read_with_count_and_chip(
@@ -353,7 +377,7 @@ def test_each_amount_keeps_the_words_it_was_read_from() -> None:
         ("Meta would own over 340,000 Nvidia H100 GPUs by the end of 2024.", "compute_deal"),
         ("Microsoft signed a deal to rent cloud capacity from CoreWeave.", "compute_deal"),
         ("OpenAI partnered with Apple on Siri.", "partnership"),
-        ("The two universities signed a memorandum of understanding.", "partnership"),
+        ("The two companies signed a memorandum of understanding.", "partnership"),
         ("OpenAI launched GPT-4o on Monday.", "launch"),
         ("Audi has unveiled a new e-tron model.", "launch"),
         ("Microsoft hired Mustafa Suleyman to run Microsoft AI.", "hiring"),
@@ -362,7 +386,7 @@ def test_each_amount_keeps_the_words_it_was_read_from() -> None:
         ("The EU adopted the AI Act on Tuesday.", "policy"),
         ("Trump will raise tariffs on Chinese imports.", "policy"),
         ("The FTC sued Amazon over its marketplace.", "legal"),
-        ("The New York State Attorney General is investigating WeWork.", "legal"),
+        ("The New York State Attorney General is investigating WeWork Inc.", "legal"),
         ("Nvidia reported quarterly revenue of $30 billion.", "earnings"),
         ("Google laid off 12,000 employees.", "layoffs"),
         ("Scale AI is cutting 14% of its staff amid job cuts.", "layoffs"),
@@ -370,12 +394,13 @@ def test_each_amount_keeps_the_words_it_was_read_from() -> None:
         ("Since the AirPods first launched in 2016, users asked for more.", "launch"),
         ("The feature will be rolled out gradually on desktop.", "launch"),
         ("The board approved Jane Doe's appointment as chief executive.", "hiring"),
-        ("Robert Kubica joins F1 team Alfa Romeo as reserve driver.", "hiring"),
         ("Oil company PKN Orlen is joining as co-title sponsor of the team.", "partnership"),
+        ("Patrik Hanser starts as senior sales manager at the Frankfurt office.", "hiring"),
+        ("Jenner still has a partnership with Ulta Beauty to sell her products.", "partnership"),
     ],
 )
 def test_each_kind_of_event_is_found_with_its_trigger(text: str, kind: str) -> None:
-    found = [e for e in extract_entities("", text).events if e.type == kind]
+    found = [e for e in extract_entities(BUSINESS, text).events if e.type == kind]
     assert found, f"no {kind} in {text!r}"
     assert found[0].trigger in text and found[0].sentence
 
@@ -410,6 +435,93 @@ def test_each_kind_of_event_is_found_with_its_trigger(text: str, kind: str) -> N
 )
 def test_hard_negatives_report_no_event_of_that_kind(text: str, kind: str) -> None:
     assert kind not in events(text)
+    assert kind not in events(text, BUSINESS)
+
+
+@pytest.mark.parametrize(
+    ("text", "kind"),
+    [
+        # nobody who acts: no organisation, company, product, role or partner in the sentence
+        ("Netanyahu launched a tirade against the justice system.", "launch"),
+        ("The driver is safe and was released on Tuesday.", "launch"),
+        ("He was hired to work on internal tooling.", "hiring"),
+        ("Whoever it is, we need to find them and recruit them soon.", "hiring"),
+        ("The investigation is ongoing, officials said.", "legal"),
+        ("Two men were arrested on Wednesday.", "legal"),
+        ("They collaborated with researchers on the study.", "partnership"),
+        # sport, crime, private life and politics
+        ("Robert Kubica joins F1 team Alfa Romeo as reserve driver.", "hiring"),
+        (
+            "Mourinho agreed a deal to replace Pochettino as Tottenham's manager this season.",
+            "hiring",
+        ),
+        ("She said she would be stepping down as party leader of the CDU.", "hiring"),
+        ("The Nike sponsorship deal with the club runs to 2025.", "partnership"),
+        ("Police at Google's campus began an investigation into a shooting.", "legal"),
+        ("The minister unveiled the new Apple Card to parliament.", "launch"),
+        ("The league's ban on Chelsea was lifted, so the squad can grow.", "policy"),
+        ("After leaving the company, Gates set up a foundation with his wife.", "hiring"),
+    ],
+)
+def test_an_ambiguous_trigger_needs_someone_who_acts_and_no_other_domain(
+    text: str, kind: str
+) -> None:
+    assert kind not in events(text, BUSINESS)
+
+
+@pytest.mark.parametrize(
+    ("text", "kind"),
+    [
+        ("Apple introduced a new iPhone at its event.", "launch"),
+        ("The FTC sued Meta over Instagram.", "legal"),
+        ("Samsung hired Jane Park to run its chip unit.", "hiring"),
+        ("The startup signed a partnership with Oracle.", "partnership"),
+    ],
+)
+def test_an_ambiguous_kind_needs_a_business_story(text: str, kind: str) -> None:
+    # the listed organisations of the sentence make it one on their own
+    assert kind in events(text)
+    generic = text.replace("Apple", "Tom").replace("Meta", "Tom").replace("Samsung", "Tom")
+    generic = generic.replace("FTC", "state").replace("Instagram", "a post")
+    generic = generic.replace("The startup", "Tom").replace("Oracle", "Ann")
+    generic = generic.replace("iPhone", "song").replace("chip", "garden")
+    assert kind not in events(generic)
+
+
+def test_a_story_about_business_is_told_by_its_words_or_its_sentence() -> None:
+    sentence = "Acme Robotics unveiled a new warehouse robot."
+    assert "launch" in events(sentence)  # two business words in the sentence itself
+    plain = "Acme Robotics unveiled a new garden statue."
+    assert "launch" not in events(plain)
+    assert "launch" in events(plain, "Shares of the company rose as investors cheered the data")
+    assert "launch" not in events(plain, "Shares rose")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "The council adopted guidelines on travel and tourism.",
+        "New laws on car seats take effect in the state on Jan. 1.",
+    ],
+)
+def test_a_policy_outside_business_is_not_reported(text: str) -> None:
+    assert "policy" not in events(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "The European Commission adopted rules on data and online platforms.",
+        "Trump will raise tariffs on Chinese imports.",
+    ],
+)
+def test_a_policy_about_the_economy_is_reported_in_any_story(text: str) -> None:
+    assert "policy" in events(text)
+
+
+def test_a_business_trigger_needs_a_name_in_its_sentence() -> None:
+    assert "layoffs" not in events("Intro. Layoffs hit hard.")
+    assert "layoffs" in events("Intro. Layoffs hit Acme hard.")
 
 
 def test_a_headline_counts_with_its_field() -> None:
@@ -432,7 +544,7 @@ def test_sentences_do_not_end_at_abbreviations() -> None:
 
 def test_event_offsets_point_at_the_trigger() -> None:
     text = "Intro. Google laid off 12,000 employees."
-    (event,) = EventFinder().find([("text", text)])
+    (event,) = EventFinder().find([("text", text)], orgs=[("text", 7)])
     assert text[event.start : event.end] == event.trigger == "laid off"
 
 
@@ -536,10 +648,10 @@ def scored(extractor: EntityExtractor) -> dict[str, bench.SplitScore]:
 
 
 # A little under what the benchmark measures (benchmarks/results/entities.json): dev, where the
-# rules were tuned, P/R organisations 0.988/0.953, amounts 0.994/0.994, events 0.957/0.917;
-# heldout, whose errors were read once in tuning, organisations 1.000/0.902, amounts
-# 1.000/0.894, events 0.919/0.791; fresh, never tuned on, organisations 0.988/0.750, amounts
-# 0.931/0.900, events 0.421/0.400.
+# rules were tuned, P/R organisations 0.988/0.953, amounts 0.994/0.994, events 0.961/0.771;
+# heldout, whose errors were read in tuning, organisations 1.000/0.902, amounts 1.000/0.894,
+# events 0.962/0.581; fresh, never tuned on, organisations 0.988/0.750, amounts 0.931/0.900,
+# events 0.833/0.250 (5 right of 6).
 FLOORS = {
     "dev": {
         ("organisations", "precision"): 0.97,
@@ -547,23 +659,23 @@ FLOORS = {
         ("amounts", "precision"): 0.98,
         ("amounts", "recall"): 0.98,
         ("events", "precision"): 0.94,
-        ("events", "recall"): 0.90,
+        ("events", "recall"): 0.75,
     },
     "heldout": {
         ("organisations", "precision"): 0.98,
         ("organisations", "recall"): 0.88,
         ("amounts", "precision"): 0.98,
         ("amounts", "recall"): 0.87,
-        ("events", "precision"): 0.90,
-        ("events", "recall"): 0.77,
+        ("events", "precision"): 0.94,
+        ("events", "recall"): 0.56,
     },
     "fresh": {
         ("organisations", "precision"): 0.97,
         ("organisations", "recall"): 0.73,
         ("amounts", "precision"): 0.91,
         ("amounts", "recall"): 0.88,
-        ("events", "precision"): 0.40,
-        ("events", "recall"): 0.38,
+        ("events", "precision"): 0.80,
+        ("events", "recall"): 0.23,
     },
 }
 

@@ -144,7 +144,8 @@ DOLLAR_MARKERS = {
 DOLLAR_PLACES = {
     "AUD": (
         "Australia Australian Australians Sydney Melbourne Brisbane Perth Adelaide Canberra "
-        "Hobart Queensland New_South_Wales NSW Tasmania ASX"
+        "Hobart Queensland New_South_Wales NSW Tasmania ASX Western_Australia South_Australia "
+        "Northern_Territory Gold_Coast Geelong Wollongong Cairns Townsville Qld"
     ).split(),
     "NZD": "New_Zealand New_Zealander New_Zealanders Auckland Wellington Christchurch Kiwi Kiwis "
     "NZX".split(),
@@ -239,11 +240,18 @@ class AmountFinder:
             unit = match["cur"]
             if unit in NEED_MAGNITUDE and not match["mag"]:
                 continue
+            if unit == "pounds" and _WEIGHED.match(text, match.end()):
+                continue  # "5 million pounds of plastic" is a weight
+            before = text[max(0, match.start() - 24) : match.start()]
+            if _is_year(match["num"]) and not match["mag"] and _IN_YEAR.search(before):
+                continue  # "in 2019 dollars" is a price level, not an amount
             currency = dollar if unit in ("dollars", "cents", "cent") else SUFFIX_CURRENCIES[unit]
             found += self._money(match, currency, cents=unit in CENT_UNITS)
         for match in CHIPS.finditer(text):
             if _is_year(match["num"]) and not match["mag"]:
                 continue
+            if match["generic"] == "accelerators" and not _CHIP_MAKER.search(match.group()):
+                continue  # "three accelerators" may be start-up programmes
             chip = match["chip"] or "GPU"
             if match["generic"] and match["generic"] not in ("GPUs", "graphics processing units"):
                 chip = "TPU" if match["generic"] == "TPUs" else "AI chip"
@@ -267,6 +275,18 @@ class AmountFinder:
             )
             for number in numbers
         ]
+
+
+_CHIP_MAKER = re.compile(r"Nvidia|NVIDIA|AMD|Intel|Google|Huawei|Amazon|Microsoft")
+# What follows a weight, not a sum: "pounds of plastic", "pounds per square inch" (but
+# "pounds of investment" is money).
+_WEIGHED = re.compile(
+    r"[ \t]+(?:of(?![ \t]+(?:investment|funding|spending|public|taxpayers'?|debt|cuts|savings|"
+    r"revenue|sales|losses|profits?|new|extra|additional|government|private|capital|cash|"
+    r"money|their|its|his|her)\b)|per)\b"
+)
+# What comes before a year that sets a price level ("in 2019 dollars", "constant 2015 euros").
+_IN_YEAR = re.compile(r"\b(?:in|constant|real|inflation-adjusted|today's)[ \t]+$", re.IGNORECASE)
 
 
 def _is_year(number: str) -> bool:

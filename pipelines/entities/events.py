@@ -601,6 +601,125 @@ _MONETARY = _rx(
 )
 
 
+# ---- evidence: what an event needs besides its trigger
+
+# Kinds whose words also tell of sport, politics, crime or private life ("launched a bid",
+# "stepped down as party leader", "was arrested"): reported only where the story is about
+# business or technology. An article says so with DOMAIN_WORDS distinct BUSINESS_WORDS, a
+# sentence with SENTENCE_DOMAIN_WORDS of them or a listed (AI or technology) organisation.
+AMBIGUOUS = frozenset({"launch", "legal", "partnership", "hiring", "policy"})
+DOMAIN_WORDS = 3
+SENTENCE_DOMAIN_WORDS = 2
+BUSINESS_WORDS = tuple(
+    word.replace("_", " ")
+    for word in (
+        "company companies firm firms startup startups start-up start-ups corporation corporations "
+        "business businesses industry industries shares shareholder shareholders stock stocks "
+        "investor investors revenue revenues profit profits customer customers consumer consumers "
+        "users product products brand brands retailer retailers software hardware technology "
+        "technologies tech digital online internet app apps platform platforms smartphone "
+        "smartphones device devices computer computers computing chip chips semiconductor "
+        "semiconductors data cloud ai artificial_intelligence algorithm algorithms e-commerce ceo "
+        "chief_executive executive executives valuation subscribers telecom telecoms broadband 5g "
+        "streaming website websites cyber cybersecurity cyberattack cyberattacks robot robots "
+        "robotics gadget gadgets electronics acquisition merger funding ipo nasdaq wall_street "
+        "earnings analyst analysts manufacturer manufacturers manufacturing supplier suppliers "
+        "patent patents venture subscription"
+    ).split()
+)
+# one scan of the lower-cased text: a prefix tree of whole words
+_BUSINESS = re.compile(r"\b(?:" + trie_regex(BUSINESS_WORDS) + r")\b")
+# Who acts in a sentence when no organisation is named: a company, not a person or a team.
+_PARTY = _rx(
+    r"\b(?:compan(?:y|ies)|firms?|start-?ups?|corporations?|(?:tech|chip|car|phone|software)"
+    r"(?:maker|giant)s?|makers?|manufacturers?|retailers?|brands?|carriers?|operators?|"
+    r"developers?|providers?|regulators?|(?-i:Inc|Corp|Ltd|LLC|PLC|plc)\b\.?)(?!\w)"
+)
+# What a launch makes: a product noun, or a product's name (mixed case, or with a number:
+# "iPhone", "ChatGPT", "GPT-4o", "Galaxy S10", "Llama 2").
+_PRODUCT = re.compile(
+    r"(?i:\b(?:apps?|models?|versions?|services?|features?|products?|devices?|phones?|"
+    r"smartphones?|laptops?|tablets?|computers?|chips?|processors?|platforms?|tools?|software|"
+    r"updates?|editions?|lineup|consoles?|subscriptions?|beta|preview|chatbots?|assistants?|"
+    r"headsets?|wearables?|gadgets?|browsers?|operating system|handsets?|websites?)\b)|"
+    r"\b[a-z]+[A-Z]\w*|\b[A-Z][a-z]+[A-Z]\w*|\b[A-Z][\w-]*[ -]?\d+\w*"
+)
+# Sentences about sport, crime or private life, and about politics: words of such a sentence
+# ("coach", "police", "wife", "party leader") rule out every ambiguous kind, politics all but
+# policy.
+_OFF_DOMAIN = _rx(
+    r"\b(?:coach(?:es|ing)?|players?|squad|league|club|season|striker|midfielder|goalkeeper|"
+    r"defender|quarterback|referee|tournament|championship|(?-i:F1|NFL|NBA|FIFA|UEFA)|"
+    r"police|murder\w*|killings?|shooting|stabbing|assault|rape|manslaughter|homicide|"
+    r"suspects?|drunk\w*|wife|husband|girlfriend|boyfriend|divorce|album|singer|actor|actress|"
+    r"film|movie|concert|prophec\w+)\b"
+)
+_POLITICS = _rx(
+    r"\b(?:election|electoral|campaign|candidates?|party leader|prime minister|ministers?|"
+    r"parliament|senators?|congressman|congresswoman|governor|mayor|lawmakers?|impeachment)\b"
+)
+# Who acts in a policy: a government, a legislature or a regulator.
+_GOVERNMENT = _rx(
+    r"\b(?:government|administration|state|states|council|parliament|congress|senate|house|"
+    r"lawmakers?|legislat\w+|ministry|minister|commission|regulators?|authorit(?:y|ies)|"
+    r"agency|department|president|(?-i:EU|U\.S\.|US|UK|FCC|FTC|SEC))\b"
+)
+# What a policy that matters to business is about, when the story as a whole does not say so.
+_ECONOMY = _rx(
+    r"\b(?:tariffs?|trade|imports?|exports?|econom\w+|stimulus|tax\w*|industry|industries|"
+    r"compan(?:y|ies)|business(?:es)?|firms?|markets?|prices?|producers?|manufactur\w+|"
+    r"accounting|banks?|investment|technolog(?:y|ies)|digital|internet|online|data|"
+    r"(?-i:AI)|platforms?|products?)\b"
+)
+# A hire at a company: the role says so even where the company goes unnamed.
+_CORPORATE_ROLE = _rx(
+    r"\b(?:(?-i:CEO|CFO|CTO|COO|CIO|CMO|VP)|chief (?:\w+ )?officer|chief executive|"
+    r"chair(?:man|woman)|managing director|vice[- ]president|general counsel|board|"
+    r"(?:senior |sales |product |marketing |engineering |regional |country )+manager|"
+    r"head of (?:\w+ )?(?:sales|marketing|product|engineering|research|operations))\b"
+)
+# A partner named right after "with" or "between".
+_PARTNER = re.compile(r"\b(?:with|between) (?:the )?[A-Z][\w&.'’-]+")
+# A name further in than a sentence's first word: enough for the kinds whose triggers are
+# business words themselves ("reported a loss", "laid off", "acquired").
+_PROPER_NAME = re.compile(r"(?<=[ (])[A-Z][\w&.'’-]*[a-z][\w&.'’-]*")
+
+
+def domain_words(text: str) -> int:
+    """How many distinct words of business or technology a text holds."""
+    return len({m.group() for m in _BUSINESS.finditer(text.lower())})
+
+
+def evidenced(kind: str, sentence: str, orgs: Sequence[int], business: bool) -> bool:
+    """Whether a sentence whose trigger fits says enough to report an event of this kind.
+
+    Each kind needs someone who acts: an organisation named in the sentence (``orgs``) or a
+    company spoken of ("the firm"). Else a launch needs what was made ("a new app", "iPhone
+    12"), a hire a company's role ("as its CFO"), a partnership a partner's name, a policy a
+    government or any name, and the kinds whose triggers are business words themselves any
+    name. The ambiguous kinds also need a story about business or technology (``business``;
+    for a policy, economic words in its sentence will do) and no words of sport, crime or
+    private life in the sentence, nor (but for a policy) of politics.
+    """
+    if kind in AMBIGUOUS:
+        if _OFF_DOMAIN.search(sentence) or (kind != "policy" and _POLITICS.search(sentence)):
+            return False
+        if not business and not (kind == "policy" and _ECONOMY.search(sentence)):
+            return False
+    if orgs or _PARTY.search(sentence):
+        return True
+    if kind == "policy" and _GOVERNMENT.search(sentence):
+        return True
+    if kind not in AMBIGUOUS or kind == "policy":
+        return bool(_PROPER_NAME.search(sentence))
+    other = {
+        "launch": _PRODUCT,
+        "hiring": _CORPORATE_ROLE,
+        "partnership": _PARTNER,
+    }.get(kind)
+    return bool(other and other.search(sentence))
+
+
 @dataclass(frozen=True)
 class Event:
     """One event a sentence reports, with the words that triggered it."""
@@ -634,19 +753,23 @@ class EventFinder:
         fields: Sequence[tuple[str, str]],
         chips: Sequence[tuple[str, int, int]] = (),
         orgs: Sequence[tuple[str, int]] = (),
+        listed: Sequence[tuple[str, int]] = (),
     ) -> list[Event]:
         """Every event of each sentence of the (field, text) pairs, in order.
 
         ``chips`` are the counts of chips found, as (field, start, end); ``orgs`` where the
-        organisations found start, as (field, start).
+        organisations found start, as (field, start), and ``listed`` where those of them the
+        gazetteer lists do.
         """
         found = []
-        for field, text in fields:
+        lowered = [text.lower() for _, text in fields]
+        words = [[(m.start(), m.group()) for m in _BUSINESS.finditer(low)] for low in lowered]
+        article = len({word for each in words for _, word in each}) >= DOMAIN_WORDS
+        for (field, text), low, business_words in zip(fields, lowered, words, strict=True):
             counts = [(start, end) for where, start, end in chips if where == field]
             names = [start for where, start in orgs if where == field]
-            anchors = [
-                (m.start(), _ANCHOR_KINDS[m.group()]) for m in _ANCHOR.finditer(text.lower())
-            ]
+            known = [start for where, start in listed if where == field]
+            anchors = [(m.start(), _ANCHOR_KINDS[m.group()]) for m in _ANCHOR.finditer(low)]
             for offset, sentence in sentences(text):
                 end = offset + len(sentence)
                 kinds = frozenset().union(*(k for at, k in anchors if offset <= at < end))
@@ -655,7 +778,15 @@ class EventFinder:
                 if not kinds:
                     continue
                 inside = [s - offset for s in names if offset <= s < end]
-                found += self._sentence(field, offset, sentence, counts, inside, kinds)
+                business = article or (
+                    bool(kinds & AMBIGUOUS)
+                    and (
+                        any(offset <= s < end for s in known)
+                        or len({w for at, w in business_words if offset <= at < end})
+                        >= SENTENCE_DOMAIN_WORDS
+                    )
+                )
+                found += self._sentence(field, offset, sentence, counts, inside, kinds, business)
         return found
 
     def _sentence(
@@ -666,6 +797,7 @@ class EventFinder:
         counts: Sequence[tuple[int, int]],
         orgs: Sequence[int],
         kinds: frozenset[str],
+        business: bool = True,
     ) -> list[Event]:
         """The events of the given kinds one sentence reports, one per kind."""
         found = []
@@ -678,6 +810,8 @@ class EventFinder:
             if kind == "acquisition" and _ARTWORK.search(sentence):
                 continue
             match = next((m for m in (rule.match(sentence, orgs) for rule in rules) if m), None)
+            if match and not evidenced(kind, sentence, orgs, business):
+                continue
             if match:
                 start = offset + match.start()
                 found.append(

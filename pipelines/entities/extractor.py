@@ -88,19 +88,21 @@ class EntityExtractor:
         amounts: list[Amount] = []
         chips: list[tuple[str, int, int]] = []
         starts: list[tuple[str, int]] = []
+        known: list[tuple[str, int]] = []
         dollar = local_dollar(f"{title}\n{text}")
         for name, value in fields:
             listed = self.gazetteer.find(value)
             found_orgs = listed + self.cues.find(value, listed)
             mentions += found_orgs
             starts += [(name, org.start) for org in found_orgs]
+            known += [(name, org.start) for org in listed]
             found = self.amounts.find(value, dollar)
             amounts += found
             chips += [(name, a.start, a.end) for a in found if a.kind == "chips"]
         return Entities(
             organisations=_organisations(mentions),
             amounts=amounts,
-            events=self.events.find(fields, chips, starts),
+            events=self.events.find(fields, chips, starts, known),
         )
 
 
