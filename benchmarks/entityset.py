@@ -19,6 +19,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from pipelines.entities.events import EVENT_TYPES
+
 LABELS = Path(__file__).resolve().parent / "labels" / "entities.toml"
 DATASETS = ("seeds", "aeb", "semeval", "trafeval")
 AEB_TRUTH = Path("scrapinghub-aeb") / "ground-truth.json"
@@ -29,18 +31,6 @@ SPLITS = ("dev", "heldout", "fresh")
 HASHED_SPLITS = ("dev", "heldout")
 # splits whose errors may be read when the rules are revised; "fresh" is scored for figures only
 TUNING_SPLITS = ("dev", "heldout")
-EVENT_TYPES = (
-    "funding",
-    "acquisition",
-    "compute_deal",
-    "partnership",
-    "launch",
-    "hiring",
-    "policy",
-    "legal",
-    "earnings",
-    "layoffs",
-)
 _MONEY = re.compile(r"^(?P<value>\d+(?:\.\d+)?(?:e\d+)?) (?P<currency>[A-Z]{3})$")
 _CHIPS = re.compile(r"^(?P<count>\d+) (?P<chip>\S.*)$")
 

@@ -2,22 +2,21 @@
 
 from __future__ import annotations
 
-import contextlib
 import html
 import json
 import signal
 import sqlite3
 import subprocess
 import sys
-import threading
 import time
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
 
 from crawler.demo import DemoSites
+from tests.support import QuietHandler, base_url, serving
 
 NEWSFOLD = str(Path(sys.executable).with_name("newsfold"))
 
@@ -52,14 +51,15 @@ class BadSite(ThreadingHTTPServer):
 
     @property
     def base(self) -> str:
-        return f"http://127.0.0.1:{self.server_address[1]}"
+        """The site's root URL."""
+        return base_url(self)
 
     def feed(self, paths: list[str]) -> str:
         items = "".join(f"<item><title>t</title><link>{self.base}{p}</link></item>" for p in paths)
         return f"<?xml version='1.0'?><rss version='2.0'><channel><title>x</title>{items}</channel></rss>"
 
 
-class BadHandler(BaseHTTPRequestHandler):
+class BadHandler(QuietHandler):
     """Routes of the bad publisher."""
 
     server: BadSite
@@ -67,48 +67,34 @@ class BadHandler(BaseHTTPRequestHandler):
     def do_GET(self) -> None:
         path = self.path
         if path == "/robots.txt":
-            self._send(200, "text/plain", "User-agent: *\nAllow: /\n")
+            self.answer(200, "text/plain", "User-agent: *\nAllow: /\n")
         elif path == "/broken.xml":
-            self._send(200, "application/rss+xml", "<rss><channel><item><title>cut off")
+            self.answer(200, "application/rss+xml", "<rss><channel><item><title>cut off")
         elif path == "/not-a-feed.xml":
-            self._send(200, "text/html", "<html><body><p>Welcome to our homepage</p></body></html>")
+            self.answer(
+                200, "text/html", "<html><body><p>Welcome to our homepage</p></body></html>"
+            )
         elif path == "/hang-feed.xml":
-            self._send(200, "application/rss+xml", self.server.feed(["/hang"]))
+            self.answer(200, "application/rss+xml", self.server.feed(["/hang"]))
         elif path == "/hang":
             time.sleep(6)
-            self._send(200, "text/html", "<html></html>")
+            self.answer(200, "text/html", "<html></html>")
         elif path == "/slow-feed.xml":
             paths = [f"/story/{i}" for i in range(len(self.server.pages))]
-            self._send(200, "application/rss+xml", self.server.feed(paths))
+            self.answer(200, "application/rss+xml", self.server.feed(paths))
         elif path.startswith("/story/"):
             time.sleep(self.server.delay)
-            self._send(
+            self.answer(
                 200, "text/html; charset=utf-8", self.server.pages[int(path.rsplit("/", 1)[1])][1]
             )
         else:
-            self._send(404, "text/plain", "not found")
-
-    def _send(self, status: int, content_type: str, body: str) -> None:
-        data = body.encode()
-        self.send_response(status)
-        self.send_header("Content-Type", content_type)
-        self.send_header("Content-Length", str(len(data)))
-        self.end_headers()
-        with contextlib.suppress(BrokenPipeError, ConnectionResetError):
-            self.wfile.write(data)
-
-    def log_message(self, format: str, *args: object) -> None:
-        """Quiet."""
+            self.answer(404, "text/plain", "not found")
 
 
 @pytest.fixture
 def bad_site() -> Iterator[BadSite]:
-    server = BadSite(_article_pages(), delay=0.6)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield server
-    server.shutdown()
-    server.server_close()
+    with serving(BadSite(_article_pages(), delay=0.6)) as server:
+        yield server
 
 
 def _config(tmp: Path, site: BadSite, sources: dict[str, str], per_domain: int = 1) -> Path:

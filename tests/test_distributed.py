@@ -11,7 +11,6 @@ import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +22,7 @@ from crawler.demo import DemoSites
 from pipelines.folding.folder import Folder
 from storage import open_storage
 from storage.sql import SQLStorage
+from tests.support import QuietHandler, alive, base_url, children_of, loopback, serving
 
 pytest.importorskip("procrastinate", reason="the distributed extra is not installed")
 
@@ -30,7 +30,7 @@ NEWSFOLD = str(Path(sys.executable).with_name("newsfold"))
 STALLED = 2  # seconds without a heartbeat before a job is given to another worker
 
 
-class SlowHandler(BaseHTTPRequestHandler):
+class SlowHandler(QuietHandler):
     """A feed of eight AI articles, each a second slow: a crawl of it is busy for seconds."""
 
     def do_GET(self) -> None:
@@ -55,27 +55,14 @@ class SlowHandler(BaseHTTPRequestHandler):
                 f"<p>{words}</p></article></body></html>"
             )
             kind = "text/html"
-        data = body.encode()
-        self.send_response(200)
-        self.send_header("Content-Type", kind)
-        self.send_header("Content-Length", str(len(data)))
-        self.end_headers()
-        with contextlib.suppress(BrokenPipeError, ConnectionResetError):
-            self.wfile.write(data)
-
-    def log_message(self, format: str, *args: object) -> None:
-        """Quiet."""
+        self.answer(200, kind, body)
 
 
 @pytest.fixture
 def slow_site() -> Iterator[str]:
     """The slow site's feed URL."""
-    server = ThreadingHTTPServer(("127.0.0.1", 0), SlowHandler)
-    server.daemon_threads = True
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{server.server_address[1]}/feed.xml"
-    server.shutdown()
-    server.server_close()
+    with serving(loopback(SlowHandler)) as server:
+        yield f"{base_url(server)}/feed.xml"
 
 
 def write_config(path: Path, sources: dict[str, dict[str, str]], extra: str = "") -> Path:
@@ -153,28 +140,6 @@ def wait_for(check: Callable[[], Any], seconds: float, what: str) -> Any:
             return found
         time.sleep(0.1)
     raise AssertionError(f"timed out after {seconds} s waiting for {what}")
-
-
-def children_of(parent: int) -> list[int]:
-    """The live processes whose parent is ``parent``."""
-    found = []
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
-            except OSError:
-                continue
-            if int(fields[1]) == parent and fields[0] != "Z":
-                found.append(int(entry.name))
-    return found
-
-
-def alive(pid: int) -> bool:
-    """Whether a process exists and is no zombie."""
-    try:
-        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
-    except OSError:
-        return False
 
 
 def jobs(url: str) -> list[dict[str, Any]]:

@@ -2,17 +2,17 @@
 
 from __future__ import annotations
 
-import contextlib
 import json
 import sqlite3
 import subprocess
 import sys
-import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
+
+from tests.support import QuietHandler, base_url, serving
 
 NEWSFOLD = str(Path(sys.executable).with_name("newsfold"))
 BODY = "".join(
@@ -48,7 +48,7 @@ class Hostile(ThreadingHTTPServer):
     @property
     def base(self) -> str:
         """The site's root URL."""
-        return f"http://127.0.0.1:{self.server_address[1]}"
+        return base_url(self)
 
     def rss(self, paths: list[str]) -> str:
         """An RSS feed of these paths."""
@@ -56,7 +56,7 @@ class Hostile(ThreadingHTTPServer):
         return f"<?xml version='1.0'?><rss version='2.0'><channel><title>x</title>{items}</channel></rss>"
 
 
-class HostileHandler(BaseHTTPRequestHandler):
+class HostileHandler(QuietHandler):
     """Routes of the hostile publisher."""
 
     server: Hostile
@@ -92,33 +92,16 @@ class HostileHandler(BaseHTTPRequestHandler):
         }
         if self.path in ("/loop-a", "/loop-b"):
             target = "/loop-b" if self.path == "/loop-a" else "/loop-a"
-            self.send_response(302)
-            self.send_header("Location", self.server.base + target)
-            self.send_header("Content-Length", "0")
-            self.end_headers()
+            self.answer(302, "", "", {"Location": self.server.base + target})
             return
-        status, content_type, body = routes.get(self.path, (404, "text/plain", "not found"))
-        data = body.encode()
-        self.send_response(status)
-        self.send_header("Content-Type", content_type)
-        self.send_header("Content-Length", str(len(data)))
-        self.end_headers()
-        with contextlib.suppress(BrokenPipeError, ConnectionResetError):
-            self.wfile.write(data)
-
-    def log_message(self, format: str, *args: object) -> None:
-        """Quiet."""
+        self.answer(*routes.get(self.path, (404, "text/plain", "not found")))
 
 
 @pytest.fixture
 def hostile() -> Iterator[Hostile]:
     """The hostile publisher on loopback."""
-    server = Hostile()
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield server
-    server.shutdown()
-    server.server_close()
+    with serving(Hostile()) as server:
+        yield server
 
 
 def _run(tmp: Path, site: Hostile, sources: dict[str, str]) -> subprocess.CompletedProcess[str]:

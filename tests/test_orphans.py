@@ -8,18 +8,18 @@ import os
 import signal
 import subprocess
 import sys
-import threading
 import time
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
 
+from tests.support import QuietHandler, base_url, children_of, group_members, loopback, serving
+
 NEWSFOLD = str(Path(sys.executable).with_name("newsfold"))
 
 
-class SlowHandler(BaseHTTPRequestHandler):
+class SlowHandler(QuietHandler):
     """A feed of ten articles, each a second slow: the crawl is busy when it is killed."""
 
     def do_GET(self) -> None:
@@ -34,43 +34,14 @@ class SlowHandler(BaseHTTPRequestHandler):
         else:
             time.sleep(1)
             body, kind = "<html><body><p>AI</p></body></html>", "text/html"
-        data = body.encode()
-        self.send_response(200)
-        self.send_header("Content-Type", kind)
-        self.send_header("Content-Length", str(len(data)))
-        self.end_headers()
-        with contextlib.suppress(BrokenPipeError, ConnectionResetError):
-            self.wfile.write(data)
-
-    def log_message(self, format: str, *args: object) -> None:
-        """Quiet."""
+        self.answer(200, kind, body)
 
 
 @pytest.fixture
 def slow_site() -> Iterator[str]:
     """The slow site's feed URL."""
-    server = ThreadingHTTPServer(("127.0.0.1", 0), SlowHandler)
-    server.daemon_threads = True
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{server.server_address[1]}/feed.xml"
-    server.shutdown()
-    server.server_close()
-
-
-def group_members(pgid: int) -> list[int]:
-    """The live processes of a process group (zombies, already dead, left out)."""
-    members = []
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            stat = (entry / "stat").read_text()
-        except OSError:
-            continue
-        fields = stat.rsplit(")", 1)[1].split()
-        if int(fields[2]) == pgid and fields[0] != "Z":
-            members.append(int(entry.name))
-    return members
+    with serving(loopback(SlowHandler)) as server:
+        yield f"{base_url(server)}/feed.xml"
 
 
 @pytest.mark.slow
@@ -109,20 +80,6 @@ def test_a_killed_crawl_leaves_no_worker_forkserver_or_tracker(
         with contextlib.suppress(ProcessLookupError):
             os.killpg(crawl.pid, signal.SIGKILL)
         crawl.wait()
-
-
-def children_of(parent: int) -> list[int]:
-    """The live processes whose parent is ``parent``."""
-    found = []
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
-            except OSError:
-                continue
-            if int(fields[1]) == parent and fields[0] != "Z":
-                found.append(int(entry.name))
-    return found
 
 
 @pytest.mark.slow

@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import contextlib
 import json
 import sqlite3
 import subprocess
 import sys
-import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
@@ -21,6 +19,7 @@ from crawler.sources.health import after_run, failing
 from crawler.sources.retries import next_failure
 from storage.base import SourceHealth
 from storage.times import FORMAT
+from tests.support import QuietHandler, base_url, serving
 
 NEWSFOLD = str(Path(sys.executable).with_name("newsfold"))
 BODY = "".join(
@@ -49,17 +48,18 @@ class Site(ThreadingHTTPServer):
     @property
     def base(self) -> str:
         """The site's root URL."""
-        return f"http://127.0.0.1:{self.server_address[1]}"
+        return base_url(self)
 
 
-class Handler(BaseHTTPRequestHandler):
+class Handler(QuietHandler):
     """Routes of the site."""
 
     server: Site
 
     def do_GET(self) -> None:
         """Answer each route."""
-        self._send(*self._answer())
+        status, content_type, body, etag = self._answer()
+        self.answer(status, content_type, body, {"ETag": etag} if etag else None)
 
     def _answer(self) -> tuple[int, str, str, str]:
         """Status, content type, body and ETag of the route."""
@@ -78,32 +78,12 @@ class Handler(BaseHTTPRequestHandler):
             return 200, "text/plain", "User-agent: *\nAllow: /\n", ""
         return 500, "text/plain", "broken", ""
 
-    def _send(self, status: int, content_type: str, body: str, etag: str = "") -> None:
-        """One answer."""
-        data = body.encode()
-        self.send_response(status)
-        if content_type:
-            self.send_header("Content-Type", content_type)
-        if etag:
-            self.send_header("ETag", etag)
-        self.send_header("Content-Length", str(len(data)))
-        self.end_headers()
-        with contextlib.suppress(BrokenPipeError, ConnectionResetError):
-            self.wfile.write(data)
-
-    def log_message(self, format: str, *args: object) -> None:
-        """Quiet."""
-
 
 @pytest.fixture
 def site() -> Iterator[Site]:
     """The site on loopback."""
-    server = Site()
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield server
-    server.shutdown()
-    server.server_close()
+    with serving(Site()) as server:
+        yield server
 
 
 def _config(tmp: Path, site: Site, attempts: int, extra: str = "") -> Path:

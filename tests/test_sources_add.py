@@ -5,15 +5,14 @@ from __future__ import annotations
 import contextlib
 import subprocess
 import sys
-import threading
 import tomllib
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
 
 from config.loader import load_config
+from tests.support import QuietHandler, base_url, loopback, serving
 
 NEWSFOLD = str(Path(sys.executable).with_name("newsfold"))
 
@@ -52,7 +51,7 @@ ROUTES = {
 }
 
 
-class Handler(BaseHTTPRequestHandler):
+class Handler(QuietHandler):
     """The routes above; a bare site (no feeds) under /bare/."""
 
     def do_GET(self) -> None:
@@ -60,31 +59,16 @@ class Handler(BaseHTTPRequestHandler):
         kind, body = ROUTES.get(self.path, ("text/plain", ""))
         if self.server.bare and self.path not in ("/",):  # type: ignore[attr-defined]
             kind, body = "text/plain", ""
-        status = 200 if body else 404
-        data = body.encode()
-        self.send_response(status)
-        self.send_header("Content-Type", kind)
-        self.send_header("Content-Length", str(len(data)))
-        self.end_headers()
-        with contextlib.suppress(BrokenPipeError, ConnectionResetError):
-            self.wfile.write(data)
-
-    def log_message(self, format: str, *args: object) -> None:
-        """Quiet."""
+        self.answer(200 if body else 404, kind, body)
 
 
 @contextlib.contextmanager
 def site(bare: bool = False) -> Iterator[str]:
     """A site on loopback; its base URL."""
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    server = loopback(Handler)
     server.bare = bare  # type: ignore[attr-defined]
-    server.daemon_threads = True
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-        server.server_close()
+    with serving(server):
+        yield base_url(server)
 
 
 def _add(*args: str) -> subprocess.CompletedProcess[str]:
