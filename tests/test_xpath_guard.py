@@ -202,7 +202,7 @@ def test_guarded_expressions_select_the_same_elements() -> None:
             before, after = old(tree), new(tree)
             assert after == before, f"{new.path!r} differs on page {pages}"
             selected += len(before) if isinstance(before, list) else 0
-    assert pages >= 20 and selected > pages  # the expressions did select things
+    assert pages >= 15 and selected > pages  # the expressions did select things
 
 
 def test_trafilatura_s_own_expressions_can_be_put_back() -> None:
