@@ -98,22 +98,8 @@ class SQLFoldIndex(FoldIndex):
         The change counter's row stays locked until commit, so change numbers follow commit order
         and an export cursor never passes a change committed later.
         """
-        deltas = sorted((term, n) for term, n in self.df_delta.items() if n)
-        for start in range(0, len(deltas), 500):
-            chunk = deltas[start : start + 500]
-            self.db.execute(
-                f"INSERT INTO term_df (term, df) VALUES {values(2, len(chunk))} "
-                "ON CONFLICT (term) DO UPDATE SET df = term_df.df + excluded.df",
-                [v for pair in chunk for v in pair],
-            )
-        paragraphs = sorted((key, n) for key, n in self.paragraph_delta.items() if n)
-        for start in range(0, len(paragraphs), 500):
-            rows = paragraphs[start : start + 500]
-            self.db.execute(
-                f"INSERT INTO paragraph_df (key, df) VALUES {values(2, len(rows))} "
-                "ON CONFLICT (key) DO UPDATE SET df = paragraph_df.df + excluded.df",
-                [v for pair in rows for v in pair],
-            )
+        self._add_counts("term_df", "term", self.df_delta)
+        self._add_counts("paragraph_df", "key", self.paragraph_delta)
         if self.article_delta:
             self.db.execute(
                 "UPDATE counters SET value = value + ? WHERE name = 'articles'",
@@ -129,6 +115,17 @@ class SQLFoldIndex(FoldIndex):
             self.db.execute(
                 f"UPDATE articles SET change_seq = ?, updated = ? WHERE {match}",
                 (change, self.now, *args),
+            )
+
+    def _add_counts(self, table: str, key: str, deltas: dict[Any, int]) -> None:
+        """Add document-frequency deltas to a count table, in key order, 500 rows a statement."""
+        rows = sorted((k, n) for k, n in deltas.items() if n)
+        for start in range(0, len(rows), 500):
+            chunk = rows[start : start + 500]
+            self.db.execute(
+                f"INSERT INTO {table} ({key}, df) VALUES {values(2, len(chunk))} "
+                f"ON CONFLICT ({key}) DO UPDATE SET df = {table}.df + excluded.df",
+                [v for pair in chunk for v in pair],
             )
 
     def _changed(self, article_id: int) -> None:

@@ -12,6 +12,11 @@ def utcnow() -> str:
     return datetime.now(UTC).strftime(FORMAT)
 
 
+def parsed(stored: str) -> datetime:
+    """A stored timestamp as an aware datetime."""
+    return datetime.strptime(stored, FORMAT).replace(tzinfo=UTC)
+
+
 def to_stored(value: str | datetime | None) -> str | None:
     """A datetime or ISO string as a stored UTC timestamp (naive values are taken as UTC)."""
     if value is None or value == "":

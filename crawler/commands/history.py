@@ -15,10 +15,10 @@ from rich.console import Console
 from crawler.commands import load, store_target
 from crawler.commands.tables import summary_table
 from crawler.exitcodes import EXIT_FAILED, EXIT_OK
-from crawler.service.metrics import stored_time
 from crawler.sources.health import failing
 from storage import open_storage
 from storage.base import RunRecord
+from storage.times import parsed
 
 FAILED = ("failed", "abandoned")
 STATUS_RUNS = 5
@@ -45,7 +45,7 @@ def check_health(runs: Sequence[RunRecord], now: datetime, max_age: timedelta) -
     if not completed:
         return Health(False, f"no run completed among the last {len(runs)}")
     newest = completed[0]
-    age = now - stored_time(newest.ended or newest.started)
+    age = now - parsed(newest.ended or newest.started)
     if age > max_age:
         return Health(
             False,
@@ -57,8 +57,8 @@ def check_health(runs: Sequence[RunRecord], now: datetime, max_age: timedelta) -
 
 def duration(run: RunRecord, now: datetime) -> float:
     """Seconds a run took (or has taken so far)."""
-    end = stored_time(run.ended) if run.ended else now
-    return max((end - stored_time(run.started)).total_seconds(), 0.0)
+    end = parsed(run.ended) if run.ended else now
+    return max((end - parsed(run.started)).total_seconds(), 0.0)
 
 
 def totals(run: RunRecord) -> dict[str, int]:

@@ -12,8 +12,9 @@ import time
 from collections import deque
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from typing import TextIO
+
+from storage.times import utcnow
 
 TAIL_LINES = 40
 # What the service tells its crawl child: when it started the child (the run's start, so a run's
@@ -78,8 +79,7 @@ class ChildCrawl:
         """Start the command, watch it until it ends, and say how it ended."""
         # A session of its own: a terminal's Ctrl-C reaches only the service, which forwards
         # one SIGTERM (a second one would make Scrapy stop without finishing in-flight items).
-        started_at = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S+00:00")
-        env = {**os.environ, STARTED_ENV: started_at, PARENT_ENV: str(os.getpid())}
+        env = {**os.environ, STARTED_ENV: utcnow(), PARENT_ENV: str(os.getpid())}
         proc = subprocess.Popen(
             self.argv,
             env=env,

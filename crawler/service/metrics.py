@@ -4,21 +4,15 @@ from __future__ import annotations
 
 import re
 import threading
-from datetime import UTC, datetime
 from typing import Any
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, start_http_server
 
 from storage.base import RunRecord, Storage
-from storage.times import FORMAT
+from storage.times import parsed
 
 DURATION_BUCKETS = (1, 5, 15, 30, 60, 120, 300, 600, 1200, 1800, 3600, 7200)
 RECENT_RUNS = 100
-
-
-def stored_time(value: str) -> datetime:
-    """A stored timestamp as an aware datetime."""
-    return datetime.strptime(value, FORMAT).replace(tzinfo=UTC)
 
 
 def reason_label(reason: str) -> str:
@@ -115,7 +109,7 @@ class ServiceMetrics:
             self._count_run(run, storage.errors(run.id))
         self._set_last_success(recent)
         for source, health in storage.source_health().items():
-            success = stored_time(health.last_success).timestamp() if health.last_success else 0
+            success = parsed(health.last_success).timestamp() if health.last_success else 0
             self.source_success.labels(source).set(success)
             self.source_failures.labels(source).set(health.consecutive_failures)
 
@@ -146,12 +140,12 @@ class ServiceMetrics:
             reason = reason_label(str(error.get("reason", "")))
             self.fetch_errors.labels(str(error.get("source", "")), reason).inc()
         if run.ended:
-            seconds = (stored_time(run.ended) - stored_time(run.started)).total_seconds()
+            seconds = (parsed(run.ended) - parsed(run.started)).total_seconds()
             self.duration.observe(max(seconds, 0.0))
 
     def _set_last_success(self, recent: list[RunRecord]) -> None:
         """The end of the newest completed run among the recent ones (kept if none is)."""
         for run in recent:
             if run.status == "completed" and run.ended:
-                self.last_success.set(stored_time(run.ended).timestamp())
+                self.last_success.set(parsed(run.ended).timestamp())
                 return

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import UTC, datetime
+from datetime import datetime
 
 from config.schema import HealthConfig, SourceConfig
 from storage.base import SourceHealth
-from storage.times import FORMAT
+from storage.times import parsed
 
 # Crawl stat, per source: the last of its entry points that could not be read, and why.
 ENTRY_ERROR_STAT = "newsfold_entry_error"
@@ -58,13 +58,8 @@ def failing(
         return f"failed {health.consecutive_failures} runs in a row: {health.last_error}"
     quiet = source.quiet_hours if source.quiet_hours is not None else limits.quiet_hours
     since = health.last_article or health.first_polled
-    hours = (now - _parse(since)).total_seconds() / 3600
+    hours = (now - parsed(since)).total_seconds() / 3600
     if quiet and hours > quiet:
         what = "no new article" if health.last_article else "no article yet"
         return f"{what} for {hours:.0f} h (more than {quiet:g} h)"
     return ""
-
-
-def _parse(stamp: str) -> datetime:
-    """A stored timestamp as an aware datetime."""
-    return datetime.strptime(stamp, FORMAT).replace(tzinfo=UTC)

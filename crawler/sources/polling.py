@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import replace
-from datetime import UTC, datetime
 
 from scrapy.http import Response
 
 from config.schema import CrawlConfig
 from storage.base import EntryState, Storage
-from storage.times import FORMAT, utcnow
+from storage.times import parsed, utcnow
 
 # A source is due once this share of its interval has passed, so a cron cadence equal to the
 # interval is not skipped for the seconds a run takes to reach the source.
@@ -19,12 +18,7 @@ DUE_SHARE = 0.9
 
 def seconds_between(earlier: str, later: str) -> float:
     """Seconds from one stored timestamp to another."""
-    return (_parse(later) - _parse(earlier)).total_seconds()
-
-
-def _parse(stamp: str) -> datetime:
-    """A stored timestamp as an aware datetime."""
-    return datetime.strptime(stamp, FORMAT).replace(tzinfo=UTC)
+    return (parsed(later) - parsed(earlier)).total_seconds()
 
 
 def next_interval(

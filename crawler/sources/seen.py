@@ -57,11 +57,9 @@ class SeenUrls:
         return RunContext.from_crawler(self.crawler)
 
     def item_scraped(self, item: ArticleItem, response: Response) -> None:
-        """A stored, folded or re-seen article; one whose batch the store refused is retried."""
+        """A stored, folded or re-seen article; one whose batch the store refused is retried (the
+        store stage records its failure)."""
         if item.lost:
-            self.context.page_failed(
-                item.source, item.url, response.meta.get(KEY_META), "the store refused its batch"
-            )
             return
         self.remember(item, response, item.result.kind if item.result is not None else "kept")
 
